@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { existsSync, readdirSync } from 'node:fs';
 import {
   closeFd,
   KernelError,
@@ -160,5 +161,20 @@ describe.skipIf(!avail.ok)('bpf() bridge (real kernel)', () => {
     }
     expect(caught).toBeInstanceOf(KernelError);
     expect((caught as KernelError).log).toContain('R0 !read_ok');
+  });
+});
+
+describe.skipIf(!avail.ok || !existsSync('/proc/self/fd'))('fd hygiene', () => {
+  test('loads, refusals, maps and test runs leave no fd behind', () => {
+    const before = readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 20; i++) {
+      withProgram(slots([MOV64_IMM, 0, 0, 0, 2], [EXIT, 0, 0, 0, 0]), 'xdp', (fd) => progTestRun({ fd, data: new Uint8Array(20) }));
+      expect(() => withProgram(slots([EXIT, 0, 0, 0, 0]), 'xdp', () => 0)).toThrow();
+      withMap({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 1 }, (fd) => mapLookup(fd, u32(0), 4));
+      expect(() => withMap({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 1 }, () => {
+        throw new Error('inside');
+      })).toThrow('inside');
+    }
+    expect(readdirSync('/proc/self/fd').length).toBe(before);
   });
 });

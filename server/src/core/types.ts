@@ -49,6 +49,8 @@ export interface MapSpec {
   valueSize: number;
   maxEntries: number;
   flags: number;
+  /** Initial bytes of the single value of a global-data map (.data/.rodata from an object file). */
+  initialValue?: Uint8Array;
   /** Where it was declared, when it came from source. */
   range?: Range;
 }
