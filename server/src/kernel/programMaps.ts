@@ -3,7 +3,7 @@
 import type { Insn, MapSpec, Program, Reloc } from '../core/types';
 import { closeFd, KernelError, mapCreate, mapUpdate, progLoad, type ProgLoadOptions, type ProgLoadResult } from './bpf';
 import { BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from './constants';
-import { encodeSlots } from './slots';
+import { encodeProgram } from '../isa/codec';
 
 const LDDW = 0x18;
 
@@ -34,7 +34,7 @@ export function patchMapFds(
     const offset = r.kind === 'map_value' ? Number(BigInt.asIntN(32, insn.imm64 ?? BigInt(insn.imm))) : 0;
     insn.src = r.kind === 'map' ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_MAP_VALUE;
     insn.imm = fd;
-    insn.imm64 = (BigInt(offset) << 32n) | BigInt(fd >>> 0);
+    insn.imm64 = BigInt.asUintN(64, (BigInt(offset) << 32n) | BigInt(fd >>> 0));
     out[r.insn + 1] = { ...out[r.insn + 1], imm: offset, filler: true };
   }
   return { insns: out, errors };
@@ -73,7 +73,7 @@ export function withProgramMaps<T>(program: Program, fn: (insns: Uint8Array, map
     for (const spec of program.maps) fds.set(spec.name, createMap(spec));
     const patched = patchMapFds(program.insns, program.relocs, fds);
     if (patched.errors.length > 0) throw new Error(patched.errors.join('\n'));
-    return fn(encodeSlots(patched.insns), fds);
+    return fn(encodeProgram(patched.insns), fds);
   } finally {
     for (const fd of fds.values()) closeFd(fd);
   }

@@ -1,0 +1,2 @@
+// Public face of the object reader.
+export { readBpfObject, type BpfObject } from './reader';
