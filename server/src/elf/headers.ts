@@ -52,11 +52,15 @@ function machineName(m: number): string {
   return name ? `${m} (${name})` : `${m}`;
 }
 
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+
 function checkIdent(r: ByteReader): void {
-  if (r.length < 4 || r.bytes[0] !== 0x7f || r.bytes[1] !== 0x45 || r.bytes[2] !== 0x4c || r.bytes[3] !== 0x46) {
-    const got = Array.from(r.bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new ElfError('elf.bad-magic', `not an ELF file: expected magic 7f 45 4c 46 ("\\x7fELF"), found ${got || 'an empty file'}`);
+  const head = r.bytes.subarray(0, 4);
+  if (head.some((b, i) => b !== ELF_MAGIC[i])) {
+    const got = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new ElfError('elf.bad-magic', `not an ELF file: expected magic 7f 45 4c 46 ("\\x7fELF"), found ${got}`);
   }
+  if (r.length === 0) throw new ElfError('elf.truncated', 'truncated object file: the file is empty');
   const cls = r.u8(4, 'ELF class');
   const data = r.u8(5, 'ELF data encoding');
   if (data === 2) {
@@ -94,7 +98,8 @@ function readSectionHeader(r: ByteReader, at: number, index: number): Omit<Secti
 export function readElf(bytes: Uint8Array): ElfFile {
   const r = new ByteReader(bytes);
   if (r.length < EHDR_SIZE) {
-    if (r.length >= 4) checkIdent(r);
+    // Identification errors (wrong magic, machine) are more useful than "too short"; reads past the end report truncation.
+    checkIdent(r);
     throw new ElfError('elf.truncated', `truncated object file: ${r.length} bytes is shorter than the 64-byte ELF64 header`);
   }
   checkIdent(r);
