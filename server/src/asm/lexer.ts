@@ -12,6 +12,8 @@ export interface Tok {
   value?: bigint;
   /** For `reg`: 'r', 'w' or '%r'. */
   prefix?: string;
+  /** Filled by the matcher: the token's shape letter. */
+  shape?: string;
 }
 
 // Longest first: `s>>=` must win over `s>` and `>>=`.
@@ -20,6 +22,13 @@ const OPERATORS = [
   '+=', '-=', '*=', '/=', '%=', '|=', '&=', '^=', '==', '!=', '>=', '<=',
   '>', '<', '=', '&', '(', ')', '[', ']', '*', '+', '-', ',', ':', '{', '}',
 ];
+
+const OPS_BY_CHAR = new Map<string, string[]>();
+for (const op of OPERATORS) {
+  const list = OPS_BY_CHAR.get(op[0]) ?? [];
+  list.push(op);
+  OPS_BY_CHAR.set(op[0], list);
+}
 
 export interface LexError {
   col: number;
@@ -94,7 +103,7 @@ export function lexLine(line: string, stop = commentStart(line)): { toks: Tok[];
       i = j;
       continue;
     }
-    const op = OPERATORS.find((o) => line.startsWith(o, i));
+    const op = OPS_BY_CHAR.get(c)?.find((o) => line.startsWith(o, i));
     if (op) {
       toks.push({ kind: 'op', text: op, col: start, end: start + op.length });
       i += op.length;

@@ -86,24 +86,26 @@ for (const form of FORMS) {
   for (const text of [t.text, ...(t.alternatives ?? [])]) addShapes(form, text);
 }
 
-/** Folds a sign into the number after it (`- 8` → -8), and gives each token its shape letter. */
+/** Folds a sign into the number after it (`- 8` → -8), and gives each token its shape letter. Mutates the tokens. */
 export function shapeTokens(toks: Tok[]): ShapeTok[] {
   const out: ShapeTok[] = [];
   for (let i = 0; i < toks.length; i++) {
-    const t = toks[i];
-    const next = toks[i + 1];
-    if (t.kind === 'op' && (t.text === '-' || t.text === '+') && next?.kind === 'num') {
-      const value = t.text === '-' ? -next.value! : next.value!;
-      out.push({ ...next, text: t.text + next.text, col: t.col, value, shape: 'N' });
+    const t = toks[i] as ShapeTok;
+    const next = toks[i + 1] as ShapeTok | undefined;
+    if (t.kind === 'op' && (t.text === '-' || t.text === '+') && next !== undefined && next.kind === 'num') {
+      next.value = t.text === '-' ? -next.value! : next.value!;
+      next.text = t.text + next.text;
+      next.col = t.col;
+      next.shape = 'N';
+      out.push(next);
       i++;
       continue;
     }
-    let shape: string;
-    if (t.kind === 'reg') shape = t.prefix!;
-    else if (t.kind === 'num') shape = 'N';
-    else if (t.kind === 'ident') shape = KEYWORDS.has(t.text) ? t.text : 'L';
-    else shape = t.text;
-    out.push({ ...t, shape });
+    if (t.kind === 'reg') t.shape = t.prefix!;
+    else if (t.kind === 'num') t.shape = 'N';
+    else if (t.kind === 'ident') t.shape = KEYWORDS.has(t.text) ? t.text : 'L';
+    else t.shape = t.text;
+    out.push(t);
   }
   return out;
 }

@@ -54,6 +54,15 @@ function off16(tok: ShapeTok, errors: OperandError[], what = 'offset'): number {
   return Number(v);
 }
 
+function addrSpace(tok: ShapeTok, errors: OperandError[]): number {
+  const v = tok.value!;
+  if (v < 0n || v > 0xffffn) {
+    errors.push({ tok, message: `address space ${tok.text} is out of the range [0, 65535]` });
+    return 0;
+  }
+  return Number(v);
+}
+
 /** Fills an instruction from placeholder values; a repeated placeholder must repeat the same register. */
 export function buildInsn(
   form: InsnForm,
@@ -107,10 +116,10 @@ export function buildInsn(
         }
         break;
       case 'AH':
-        asHigh = off16(tok, errors, 'address space');
+        asHigh = addrSpace(tok, errors);
         break;
       case 'AL':
-        p.imm = ((asHigh & 0xffff) << 16) | (off16(tok, errors, 'address space') & 0xffff);
+        p.imm = (asHigh << 16) | addrSpace(tok, errors);
         break;
     }
   }

@@ -1,0 +1,57 @@
+// The `ebpf-studio` command: one table of subcommands, each a small module.
+import { asmCommand, disasmCommand } from './asm-commands';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError, type Io } from './common';
+
+interface Command {
+  summary: string;
+  run: (args: string[], io: Io) => number | Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  asm: { summary: 'assemble a .bpf.s file (kernel/LLVM or mnemonic syntax)', run: asmCommand },
+  disasm: { summary: 'disassemble a .o, .bin or .bpf.s file', run: disasmCommand },
+};
+
+/** Later modules add their commands here (verify, run, probe, check, compile, lsp, conformance-plugin). */
+export function registerCommand(name: string, command: Command): void {
+  COMMANDS[name] = command;
+}
+
+function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    'usage: ebpf-studio COMMAND [ARGS]',
+    '',
+    ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run a command with --help for its options.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(help() + '\n');
+    return name ? EXIT_OK : EXIT_USAGE;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`ebpf-studio: unknown command '${name}'\n${help()}\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`ebpf-studio ${name}: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof InputError) {
+      io.err(`ebpf-studio ${name}: ${e.message}\n`);
+      return EXIT_INPUT;
+    }
+    // A bug of ours, not the user's: say so plainly, without a stack trace.
+    io.err(`ebpf-studio ${name}: internal error: ${(e as Error)?.message ?? String(e)} (please report this)\n`);
+    return EXIT_INPUT;
+  }
+}
