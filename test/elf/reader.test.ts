@@ -222,3 +222,18 @@ describe.skipIf(!!missing)('readBpfObject on clang-19 output', () => {
     expect(obj.findings.some((f) => /loads 'counts' from section \.maps, which holds no map/.test(f.message))).toBe(true);
   });
 });
+
+describe.skipIf(!!missing)('CO-RE', () => {
+  test('field accesses with preserve_access_index are flagged as not relocated', () => {
+    const c = compileC(
+      'core',
+      `${PRELUDE}
+      struct task { int pid; int tgid; } __attribute__((preserve_access_index));
+      SEC("kprobe/x") int f(struct task *t) { return t->tgid + t->pid; }
+      char L[] SEC("license") = "GPL";`,
+    );
+    const obj = readBpfObject(c.bytes, c.file);
+    expect(obj.programs).toHaveLength(1);
+    expect(obj.findings.map((f) => f.message)).toEqual([expect.stringMatching(/^2 CO-RE relocation\(s\)/)]);
+  });
+});

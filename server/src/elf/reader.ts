@@ -2,6 +2,7 @@
 // Never throws: every format problem becomes a Finding, and a fatal one ends the read early.
 import { zeroRange, type Finding, type MapSpec, type Program, type Severity } from '../core/types';
 import { parseBtf, type Btf } from './btf';
+import { countCoreRelocations } from './btfExt';
 import { ElfError, cstring } from './bytes';
 import { readElf, sectionBytes, SHF_EXECINSTR, SHT, type ElfFile, type SectionHeader } from './headers';
 import { buildCodeSections, entriesOf, linkProgram, type LinkContext } from './link';
@@ -39,6 +40,22 @@ function readBtfSection(elf: ElfFile, findings: Finding[]): Btf | undefined {
   }
 }
 
+function warnAboutCoRe(elf: ElfFile, findings: Finding[]): void {
+  const sec = elf.sections.find((s) => s.name === '.BTF.ext');
+  if (!sec) return;
+  try {
+    const n = countCoreRelocations(sectionBytes(elf, sec));
+    if (n > 0) {
+      findings.push(
+        finding('warning', 'elf.core-relocations', `${n} CO-RE relocation(s) (preserve_access_index, BPF_CORE_READ) are not applied: field offsets stay as compiled`),
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof ElfError)) throw e;
+    findings.push(finding('warning', e.code, `${e.message}; CO-RE relocations could not be counted`));
+  }
+}
+
 function isProgramCode(s: SectionHeader): boolean {
   return s.type === SHT.PROGBITS && (s.flags & SHF_EXECINSTR) !== 0 && s.size > 0;
 }
@@ -52,6 +69,7 @@ function readObject(bytes: Uint8Array, file: string | undefined, findings: Findi
   const rel = readRelocations(elf, symbols.length);
   for (const p of rel.problems) findings.push(finding('warning', 'elf.bad-relocation', p));
   const btf = readBtfSection(elf, findings);
+  warnAboutCoRe(elf, findings);
   const maps = collectMaps(elf, symbols, btf);
   for (const p of maps.problems) findings.push(finding('warning', 'elf.map', p));
   const license = readLicense(elf);

@@ -77,7 +77,9 @@ export function nativeBpf(): { native: NativeBpf } | { reason: string } {
     try {
       cached = { native: bind() };
     } catch (e) {
-      cached = { reason: `kernel bridge unavailable: ${e instanceof Error ? e.message : String(e)}` };
+      // Node's "Cannot find module" carries a multi-line require stack; the first line says it all.
+      const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      cached = { reason: `kernel bridge unavailable: ${message}` };
     }
   }
   return cached;
