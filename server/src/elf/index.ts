@@ -1,2 +1,3 @@
 // Public face of the object reader.
 export { readBpfObject, type BpfObject } from './reader';
+export { sectionKind, type SectionKind } from './sectionTypes';
