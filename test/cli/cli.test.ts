@@ -1,0 +1,68 @@
+// The CLI as a user runs it: the bundled binary, exit codes, messages with file:line:col.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/tools';
+
+const CLI = path.resolve(__dirname, '../../dist/cli/cli.js');
+const EXAMPLES = path.resolve(__dirname, '../../examples');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('ebpf-studio asm/disasm', () => {
+  it('assembles an example and lists it with bytes', () => {
+    const r = cli('asm', path.join(EXAMPLES, 'xdp-count.bpf.s'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('xdp (xdp), 19 instructions');
+    expect(r.out).toMatch(/9: 18 11 00 00 00 00 00 00 00 00 00 00 00 00 00 00 +r1 = proto_count ll/);
+  });
+
+  it('writes a .bin that disassembles back to the same program', () => {
+    const dir = tempDir();
+    const bin = path.join(dir, 'sum.bin');
+    expect(cli('asm', path.join(EXAMPLES, 'sum-mnemonic.bpf.s'), '-o', bin).code).toBe(0);
+    const d = cli('disasm', bin, '--dialect', 'mnemonic');
+    expect(d.code).toBe(0);
+    const again = path.join(dir, 'again.s');
+    writeFileSync(again, d.out);
+    const bin2 = path.join(dir, 'again.bin');
+    expect(cli('asm', again, '-o', bin2).code).toBe(0);
+    expect(readFileSync(bin2)).toEqual(readFileSync(bin));
+  });
+
+  it('reports input errors with file:line:col and exit 1', () => {
+    const dir = tempDir();
+    const f = path.join(dir, 'bad.bpf.s');
+    writeFileSync(f, 'r0 = 0\nr11 = 1\nexit\n');
+    const r = cli('asm', f);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${f}:2:1: error: invalid register 'r11': eBPF has r0-r10`);
+    expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('usage errors exit 2 with a message', () => {
+    expect(cli().code).toBe(2);
+    const unknown = cli('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("unknown command 'frobnicate'");
+    const missing = cli('asm', '/nonexistent/file.s');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('cannot read /nonexistent/file.s: no such file');
+    const badFlag = cli('asm', path.join(EXAMPLES, 'xdp-count.bpf.s'), '--dialect', 'intel');
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.err).toContain('--dialect must be one of llvm, mnemonic');
+  });
+
+  it('a truncated .bin is an input error', () => {
+    const dir = tempDir();
+    const f = path.join(dir, 'cut.bin');
+    writeFileSync(f, Buffer.from([0x95, 0, 0, 0, 0, 0, 0, 0, 0xb7]));
+    const r = cli('disasm', f);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('9 bytes is not a whole number of 8-byte instructions');
+  });
+});
