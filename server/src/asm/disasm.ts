@@ -36,6 +36,9 @@ function signedRel(n: number): string {
 
 function lddwValue(insn: Insn, slot: number, ctx: Context): string | undefined {
   const v = insn.imm64 ?? BigInt(insn.imm >>> 0);
+  // An object file's map loads are plain lddw plus a relocation until a loader patches them.
+  const relocated = ctx.mapBySlot.get(slot);
+  if (relocated !== undefined && (insn.src === 0 || insn.src === PSEUDO.MAP_FD)) return relocated;
   switch (insn.src) {
     case 0: {
       const s = BigInt.asIntN(64, v);
