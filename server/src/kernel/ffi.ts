@@ -20,7 +20,7 @@ export interface NativeBpf {
   addressOf(buf: Buffer): bigint;
 }
 
-/** bpf() syscall numbers by Node's process.arch; other architectures are reported as unsupported. */
+/** bpf() syscall numbers by process.arch, little-endian targets only (attr fields are written LE); others are reported as unsupported. */
 const BPF_SYSCALL_NR: Record<string, number> = {
   x64: 321,
   arm64: 280,
@@ -29,11 +29,11 @@ const BPF_SYSCALL_NR: Record<string, number> = {
   ia32: 357,
   arm: 386,
   ppc64: 361,
-  s390x: 351,
 };
 
 /** Holds the previous call's buffers: a store the optimizer cannot drop, so they outlive the syscall. */
 let lastPinned: readonly unknown[] = [];
+/** Exported so the store above is observable (and cannot be optimized away). */
 export function pinnedCount(): number {
   return lastPinned.length;
 }
