@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { readBpfObject } from '../../server/src/elf';
-import { sectionKind } from '../../server/src/elf/sectionTypes';
+import { sectionKind } from '../../server/src/core/sections';
 import { code, rel, SHF_ALLOC_EXEC, SHT_PROGBITS, SHT_REL, SHT_STRTAB, SHT_SYMTAB, sym, tinyElf, type TinySection } from './tinyElf';
 import { compileC, PRELUDE, toolMissing, workDir } from './tools';
 

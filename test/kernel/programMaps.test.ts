@@ -50,7 +50,7 @@ describe('patchMapFds (pure)', () => {
   });
 
   test('map_value relocations keep the offset in the second slot', () => {
-    const insns = [...lddw(1, 12n), I(0x95)];
+    const insns = [...lddw(1, 12n << 32n), I(0x95)];
     const out = patchMapFds(insns, [{ insn: 0, kind: 'map_value', symbol: '.data' }], new Map([['.data', 5]]));
     expect(out.insns[0]).toMatchObject({ src: 2, imm: 5 });
     expect(out.insns[1].imm).toBe(12);
@@ -99,7 +99,7 @@ describe.skipIf(!avail.ok)('programs with maps (real kernel)', () => {
       name: 'global',
       section: 'xdp',
       type: 'xdp',
-      insns: [...lddw(1, 4n), I(0x61, 0, 1, 0, 0), I(0x95)],
+      insns: [...lddw(1, 4n << 32n), I(0x61, 0, 1, 0, 0), I(0x95)],
       maps: [{ name: '.data', type: 'array', keySize: 4, valueSize: 16, maxEntries: 1, flags: 0, initialValue: initial }],
       relocs: [{ insn: 0, kind: 'map_value', symbol: '.data' }],
       symbols: [],

@@ -297,7 +297,7 @@ class Assembler {
     if (!name) return this.error(range, '.section needs a name, e.g. .section xdp', 'asm.syntax');
     this.current = this.section(name, range);
     const nameRange: Range = { start: { line: lineNo, col: nameCol }, end: { line: lineNo, col: nameCol + name.length } };
-    if (this.current.isCode && !sectionInfo(name).known) {
+    if (this.current.isCode && name !== '.text' && !sectionInfo(name).known) {
       this.warn(nameRange, `'${name}' is not a section name libbpf knows; the program is treated as socket_filter`, 'asm.unknown-section');
     }
   }

@@ -66,7 +66,12 @@ export type ProgType =
   | 'cgroup_skb'
   | 'raw_tracepoint';
 
-/** A load of a map's address (lddw src=1 BPF_PSEUDO_MAP_FD) or a call to a subprogram, tied to a name. */
+/**
+ * A load of a map's address or a call to a subprogram, tied to a name. Whatever a program came
+ * from (assembler, ELF, probe compiler), map loads are written as a loader sees them: lddw with
+ * src = BPF_PSEUDO_MAP_FD (1) and imm = the map's index in `Program.maps`, or for global data
+ * src = BPF_PSEUDO_MAP_VALUE (2), imm = index and the second slot's imm = offset into the value.
+ */
 export interface Reloc {
   /** Slot index of the instruction. */
   insn: number;

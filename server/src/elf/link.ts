@@ -4,7 +4,8 @@
 import type { Insn, MapSpec, Program, Reloc, Symbol } from '../core/types';
 import type { ElfFile, SectionHeader } from './headers';
 import { mapAt, type MapEntry } from './maps';
-import { sectionKind } from './sectionTypes';
+import { sectionKind } from '../core/sections';
+import { PSEUDO } from '../isa/table';
 import { R_BPF, STB, STT, type ElfReloc, type ElfSymbol } from './symbols';
 
 const CALL = 0x85;
@@ -195,6 +196,26 @@ function symbolsOf(b: Builder): Symbol[] {
   return out.sort((x, y) => x.insn - y.insn);
 }
 
+/**
+ * Writes map loads as the assembler does (and as a loader would before patching fds): src =
+ * BPF_PSEUDO_MAP_FD or BPF_PSEUDO_MAP_VALUE, imm = the map's index in the program's map list,
+ * so every consumer reads one representation whatever the program came from.
+ */
+function markMapLoads(insns: Insn[], relocs: readonly Reloc[], maps: readonly MapSpec[]): void {
+  for (const r of relocs) {
+    if (r.kind !== 'map' && r.kind !== 'map_value') continue;
+    const index = maps.findIndex((m) => m.name === r.symbol);
+    const insn = insns[r.insn];
+    const next = insns[r.insn + 1];
+    if (!next) continue;
+    // A global-data load carries its offset into the value in the second half, as BPF_PSEUDO_MAP_VALUE wants.
+    next.imm = r.kind === 'map' ? 0 : insn.imm;
+    insn.src = r.kind === 'map' ? PSEUDO.MAP_FD : PSEUDO.MAP_VALUE;
+    insn.imm = index;
+    insn.imm64 = (BigInt(next.imm >>> 0) << 32n) | BigInt(index >>> 0);
+  }
+}
+
 /** Links one entry; `problems` collects what could not be resolved (the program is still returned). */
 export function linkProgram(ctx: LinkContext, entry: Entry, programName: string): { program: Program; problems: string[] } {
   const b: Builder = { ctx, units: [], insns: [], relocs: [], maps: new Map(), problems: [], bareMapLoads: 0 };
@@ -208,13 +229,15 @@ export function linkProgram(ctx: LinkContext, entry: Entry, programName: string)
       `${programName} has ${b.bareMapLoads} map load(s) with a map fd already in the instruction and no relocation (bpftrace creates those maps at run time); their maps are unknown`,
     );
   }
+  const maps = [...b.maps.values()];
+  markMapLoads(b.insns, b.relocs, maps);
   const kind = sectionKind(entry.code.sec.name);
   const program: Program = {
     name: programName,
     section: entry.code.sec.name,
     type: kind.type,
     insns: b.insns,
-    maps: [...b.maps.values()],
+    maps,
     relocs: b.relocs.sort((x, y) => x.insn - y.insn),
     symbols: symbolsOf(b),
   };

@@ -7,7 +7,7 @@ import { ElfError, cstring } from './bytes';
 import { readElf, sectionBytes, SHF_EXECINSTR, SHT, type ElfFile, type SectionHeader } from './headers';
 import { buildCodeSections, entriesOf, linkProgram, type LinkContext } from './link';
 import { collectMaps } from './maps';
-import { sectionKind } from './sectionTypes';
+import { sectionKind } from '../core/sections';
 import { decodeProgram } from '../isa/codec';
 import { readRelocations, readSymbols } from './symbols';
 

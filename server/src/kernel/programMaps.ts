@@ -31,7 +31,8 @@ export function patchMapFds(
       errors.push(`insn ${r.insn} refers to map '${r.symbol}', which the program does not declare`);
       continue;
     }
-    const offset = r.kind === 'map_value' ? Number(BigInt.asIntN(32, insn.imm64 ?? BigInt(insn.imm))) : 0;
+    // Programs carry a global-data load's offset in the second half (BPF_PSEUDO_MAP_VALUE's layout).
+    const offset = r.kind === 'map_value' ? out[r.insn + 1].imm : 0;
     insn.src = r.kind === 'map' ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_MAP_VALUE;
     insn.imm = fd;
     insn.imm64 = BigInt.asUintN(64, (BigInt(offset) << 32n) | BigInt(fd >>> 0));
