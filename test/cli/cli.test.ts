@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../support/tools';
+import { execFileSync } from 'node:child_process';
+import { missingTool, tempDir } from '../support/tools';
 
 const CLI = path.resolve(__dirname, '../../dist/cli/cli.js');
 const EXAMPLES = path.resolve(__dirname, '../../examples');
@@ -64,5 +65,44 @@ describe('ebpf-studio asm/disasm', () => {
     const r = cli('disasm', f);
     expect(r.code).toBe(1);
     expect(r.err).toContain('9 bytes is not a whole number of 8-byte instructions');
+  });
+});
+
+const noClang = missingTool('clang-19');
+
+describe.skipIf(noClang !== undefined)('ebpf-studio disasm on clang-19 objects', () => {
+  it('shows each program with its maps resolved by name, re-assemblable', () => {
+    const dir = tempDir();
+    const c = path.join(dir, 'k.c');
+    writeFileSync(c, `
+typedef unsigned int u32; typedef unsigned long long u64;
+#define SEC(x) __attribute__((section(x), used))
+struct { int (*type)[1]; int (*max_entries)[1024]; u32 *key; u64 *value; } counts SEC(".maps");
+static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *) 1;
+static __attribute__((noinline)) int triple(int x) { return x * 3; }
+SEC("kprobe/vfs_read") int probe(void *ctx) {
+  u32 k = 1; u64 *v = bpf_map_lookup_elem(&counts, &k);
+  if (v) __sync_fetch_and_add(v, 1);
+  return triple(k);
+}
+SEC("xdp") int pass(void *ctx) { return 2; }
+char _license[] SEC("license") = "GPL";
+`);
+    const o = path.join(dir, 'k.o');
+    execFileSync('clang-19', ['-target', 'bpf', '-O2', '-g', '-c', c, '-o', o]);
+    const r = cli('disasm', o);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('.section kprobe/vfs_read');
+    expect(r.out).toContain('.map counts hash key=4 value=8 entries=1024');
+    expect(r.out).toMatch(/r1 = counts ll/);
+    expect(r.out).toMatch(/call triple/);
+    expect(r.out).toContain('.section xdp');
+    // What we print assembles again, to the same instructions as the object's (map loads as a loader writes them).
+    const s = path.join(dir, 'k.s');
+    writeFileSync(s, r.out);
+    const again = cli('asm', s);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('kprobe/vfs_read (kprobe)');
+    expect(again.out).toContain('xdp (xdp), 2 instructions');
   });
 });
