@@ -71,6 +71,8 @@ export class Parser {
   private readonly defines = new Map<string, string>();
   private readonly conds: CondFrame[] = [];
   private inPredicate = false;
+  /** Lexer errors seen when the current statement started: a parse error after a new one is a cascade. */
+  private lexMark = 0;
 
   constructor(text: string, opts: ParseOptions = {}) {
     this.src = new SourceText(text);
@@ -151,7 +153,7 @@ export class Parser {
 
   /** A syntax error at a token; cascades while panicking and errors on a bad token (already reported) are dropped. */
   private errorAt(t: Token, message: string, code = 'probe.syntax'): void {
-    if (this.panicking || t.kind === 'bad') {
+    if (this.panicking || t.kind === 'bad' || this.lx.errors.length > this.lexMark) {
       this.panicking = true;
       return;
     }
@@ -366,6 +368,7 @@ export class Parser {
     };
     for (let guard = 0; guard < 1_000_000 && this.cur.kind !== 'eof'; guard++) {
       const before = this.cur.start;
+      this.lexMark = this.lx.errors.length;
       try {
         const item = this.topLevel();
         if (item) {
@@ -926,6 +929,7 @@ export class Parser {
       }
       if (this.eat(';')) continue;
       const before = this.cur.start;
+      this.lexMark = this.lx.errors.length;
       try {
         tail = undefined;
         const s = this.statement();
