@@ -111,19 +111,19 @@ const STACK_MODES = new Set(['bpftrace', 'perf', 'raw']);
 const CLOCK_MODES = new Set(['monotonic', 'boot', 'tai', 'sw_tai']);
 const DEFAULT_STRLEN = 64;
 
-function levenshtein(a: string, b: string): number {
+/** Edit distance where swapping two neighbours counts as one edit (typos like "prinft"). */
+function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return 99;
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
-  return row[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** " Did you mean X?" for the closest candidate, or ''. */
@@ -131,7 +131,7 @@ export function suggest(name: string, candidates: Iterable<string>): string {
   let best = '';
   let bestD = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
   for (const c of candidates) {
-    const d = levenshtein(name, c);
+    const d = editDistance(name, c);
     if (d <= bestD && c !== name) {
       if (d < bestD || !best) best = c;
       bestD = d;
