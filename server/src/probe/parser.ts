@@ -108,6 +108,11 @@ export class Parser {
     return this.cur.kind;
   }
 
+  /** Offset just after a token (for adjacency checks). */
+  private prevEndOf(t: Token): number {
+    return t.end;
+  }
+
   private atEof(): boolean {
     return this.cur.kind === 'eof';
   }
@@ -1183,6 +1188,10 @@ export class Parser {
       if (t.text === '!' || t.text === '~' || t.text === '-' || t.text === '*' || t.text === '&') {
         this.advance();
         const operand = this.unary();
+        if (t.text === '-' && operand.kind === 'Int' && !operand.unit && this.src.offset(operand.range.start) === this.prevEndOf(t)) {
+          // `-1` is a negative literal, as bpftrace reads it.
+          return { ...operand, value: -operand.value, text: `-${operand.text}`, range: this.range(t.start, this.prevEnd) };
+        }
         return { kind: 'Unary', range: this.range(t.start, this.prevEnd), op: t.text, operand };
       }
       if (t.text === '++' || t.text === '--') {

@@ -1,0 +1,166 @@
+// The eBPF maps behind a script's @maps, and the internal ones (the event ring buffer, the start
+// time, stack traces). Aggregations live in per-CPU hashes as bpftrace keeps them: each CPU
+// updates its own copy without atomics and user space adds the copies up when printing.
+import type { MapSpec, Range } from '../../core/types';
+import type * as A from '../ast';
+import type { CheckInfo } from '../checker';
+import type { Type } from '../types';
+import { CompileError } from './errors';
+import { keySize, storageSize } from './layout';
+
+export type Agg = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist';
+
+export interface LhistParams {
+  min: number;
+  max: number;
+  step: number;
+}
+
+export interface MapPlan {
+  /** As written: `@reads`, `@` for the anonymous map. */
+  name: string;
+  /** The assembler's name for it. */
+  sym: string;
+  /** Key types; empty for a map without keys. */
+  keys: Type[];
+  /** Bytes of the script's key (hist/lhist maps append an 8-byte bucket index to it). */
+  keySize: number;
+  /** Value type: an aggregation or a plain value. */
+  value: Type;
+  agg?: Agg;
+  lhist?: LhistParams;
+  spec: MapSpec;
+}
+
+/** Value layouts of the aggregations, as offsets into the per-CPU value. */
+export const AGG_VALUE: Readonly<Record<Agg, { size: number; doc: string }>> = {
+  count: { size: 8, doc: 'u64 count' },
+  sum: { size: 8, doc: 's64 sum' },
+  min: { size: 16, doc: 's64 value, u64 set' },
+  max: { size: 16, doc: 's64 value, u64 set' },
+  avg: { size: 16, doc: 'u64 count, s64 total' },
+  stats: { size: 16, doc: 'u64 count, s64 total' },
+  hist: { size: 8, doc: 'u64 count per (key, bucket)' },
+  lhist: { size: 8, doc: 'u64 count per (key, bucket)' },
+};
+
+export const EVENTS_MAP = 'bt_events';
+export const START_MAP = 'bt_start';
+export const STACKS_MAP = 'bt_stacks';
+export const STACK_DEPTH = 127;
+export const EVENTS_BYTES = 1 << 18;
+export const DEFAULT_MAX_KEYS = 4096;
+
+/** `@reads` → `AT_reads`; `@` → `AT_`. Only [A-Za-z0-9_] survive in either. */
+export function mapSymbol(name: string): string {
+  return `AT_${name.slice(1)}`;
+}
+
+export function internalMapSpecs(): Record<string, MapSpec> {
+  return {
+    [EVENTS_MAP]: { name: EVENTS_MAP, type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: EVENTS_BYTES, flags: 0 },
+    [START_MAP]: { name: START_MAP, type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 },
+    [STACKS_MAP]: { name: STACKS_MAP, type: 'stack_trace', keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096, flags: 0 },
+  };
+}
+
+function constInt(e: A.Expr | undefined): number | undefined {
+  if (!e) return undefined;
+  if (e.kind === 'Int') return Number(e.value);
+  if (e.kind === 'Unary' && e.op === '-') {
+    const v = constInt(e.operand);
+    return v === undefined ? undefined : -v;
+  }
+  return undefined;
+}
+
+/** Every `@m = lhist(...)` in the script, by map name, so each map gets one set of bounds. */
+function lhistUses(ast: A.Program): Map<string, { params: LhistParams | undefined; range: Range }[]> {
+  const out = new Map<string, { params: LhistParams | undefined; range: Range }[]>();
+  const visitStmts = (stmts: A.Stmt[], depth: number): void => {
+    if (depth > 64) return;
+    for (const s of stmts) {
+      if (s.kind === 'Assign' && s.target.kind === 'Map' && s.value.kind === 'Call' && s.value.callee === 'lhist') {
+        const [, mn, mx, st] = s.value.args.map(constInt);
+        const params = mn !== undefined && mx !== undefined && st !== undefined ? { min: mn, max: mx, step: st } : undefined;
+        const list = out.get(s.target.name) ?? [];
+        list.push({ params, range: s.value.range });
+        out.set(s.target.name, list);
+      }
+      if (s.kind === 'If') {
+        visitStmts(s.then.stmts, depth + 1);
+        if (s.else) visitStmts(s.else.kind === 'If' ? [s.else] : s.else.stmts, depth + 1);
+      } else if (s.kind === 'While' || s.kind === 'Unroll' || s.kind === 'For') visitStmts(s.body.stmts, depth + 1);
+      else if (s.kind === 'Block') visitStmts(s.stmts, depth + 1);
+    }
+  };
+  for (const p of ast.probes) visitStmts(p.body.stmts, 0);
+  return out;
+}
+
+function maxKeys(ast: A.Program): number {
+  const item = ast.config?.items.find((i) => i.key.toLowerCase().replace(/^bpftrace_/, '') === 'max_map_keys');
+  const v = item && item.value.kind === 'Int' ? Number(item.value.value) : undefined;
+  return v && v > 0 && v <= 1 << 20 ? v : DEFAULT_MAX_KEYS;
+}
+
+/** Plans the maps of a checked script; problems (mixed lhist bounds) come back as errors. */
+export function planMaps(ast: A.Program, info: CheckInfo): { maps: MapPlan[]; errors: CompileError[] } {
+  const maps: MapPlan[] = [];
+  const errors: CompileError[] = [];
+  const lh = lhistUses(ast);
+  const entries = maxKeys(ast);
+  for (const mi of info.maps.values()) {
+    const value = mi.value;
+    if (!value || value.kind === 'unknown' || value.kind === 'void') continue;
+    const keys = (mi.keys ?? []).map((k) => (k.kind === 'agg' ? ({ kind: 'int', bits: 64, signed: true } as Type) : k));
+    const where = mi.firstAssign ?? mi.writes[0] ?? ast.range;
+    const badKey = keys.find((k) => storageSize(k) === undefined);
+    if (badKey) {
+      errors.push(new CompileError(where, `${mi.name} has a key of type ${badKey.kind} that the compiler cannot store in a map key.`));
+      continue;
+    }
+    const ks = keySize(keys);
+    const plan: MapPlan = { name: mi.name, sym: mapSymbol(mi.name), keys, keySize: ks, value, spec: undefined! };
+    let valueSize: number | undefined;
+    if (value.kind === 'agg') {
+      if (value.agg === 'tseries') {
+        errors.push(new CompileError(where, `tseries() (in ${mi.name}) is not supported by the eBPF Studio compiler.`));
+        continue;
+      }
+      plan.agg = value.agg;
+      valueSize = AGG_VALUE[value.agg].size;
+      if (value.agg === 'lhist') {
+        const uses = lh.get(mi.name) ?? [];
+        const first = uses.find((u) => u.params)?.params;
+        for (const u of uses) {
+          if (!u.params) errors.push(new CompileError(u.range, 'lhist() needs constant min, max and step to be compiled.'));
+          else if (first && (u.params.min !== first.min || u.params.max !== first.max || u.params.step !== first.step)) {
+            errors.push(new CompileError(u.range, `${mi.name} is used with different lhist() bounds; one map keeps one set of min, max and step.`, 'probe.map-type-mismatch'));
+          }
+        }
+        if (!first) continue;
+        plan.lhist = first;
+      }
+    } else {
+      valueSize = storageSize(value);
+      if (valueSize === undefined) {
+        errors.push(new CompileError(where, `${mi.name} holds ${value.kind} values, which the compiler cannot store in a map.`));
+        continue;
+      }
+    }
+    const bucketed = plan.agg === 'hist' || plan.agg === 'lhist';
+    plan.spec = {
+      name: plan.sym,
+      type: plan.agg ? 'percpu_hash' : 'hash',
+      keySize: ks + (bucketed ? 8 : 0),
+      valueSize,
+      maxEntries: bucketed ? entries * 8 : entries,
+      flags: 0,
+      range: where,
+    };
+    maps.push(plan);
+  }
+  maps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { maps, errors };
+}
