@@ -104,7 +104,7 @@ function mine(text: string): string[] {
   const stmt = (s: A.Stmt, d: number): void => {
     switch (s.kind) {
       case 'ExprStmt':
-        return expr(s.value ?? s.expr, d);
+        return expr(s.expr, d);
       case 'Assign':
         put(d, '=');
         expr(s.target, d + 1);

@@ -13,7 +13,7 @@ import { defineValue, scanHeaders } from './headers';
 import { parseScript, type ParseOptions } from './parser';
 import { probeKind, PROBE_KINDS, resolveAttach, type AttachTarget, type ProbeKind } from './probes';
 import type { SourceText } from './source';
-import { globMatch, knownTracepoints, tracepointFormat, tracepointListIsComplete, type TracepointFormat } from './tracepoints';
+import { globMatch, globRegExp, knownTracepoints, tracepointFormat, tracepointListIsComplete, type TracepointFormat } from './tracepoints';
 import { TypeEnv, type RecordLayout } from './typeenv';
 import {
   BOOL, INT64, UINT64, UNKNOWN, VOID, intType, isIntegral, sizeOf, typeName, valueKind, type AggKind, type Type,
@@ -111,19 +111,26 @@ const STACK_MODES = new Set(['bpftrace', 'perf', 'raw']);
 const CLOCK_MODES = new Set(['monotonic', 'boot', 'tai', 'sw_tai']);
 const DEFAULT_STRLEN = 64;
 
-/** Edit distance where swapping two neighbours counts as one edit (typos like "prinft"). */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 99;
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+/** Edit distance where swapping two neighbours counts as one edit (typos like "prinft"); capped at `max + 1`. */
+function editDistance(a: string, b: string, max = 3): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev2 = new Uint16Array(b.length + 1);
+  let prev = Uint16Array.from({ length: b.length + 1 }, (_, j) => j);
+  let cur = new Uint16Array(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
     }
+    if (rowMin > max) return max + 1;
+    [prev2, prev, cur] = [prev, cur, prev2];
   }
-  return d[a.length]![b.length]!;
+  return prev[b.length]!;
 }
 
 /** " Did you mean X?" for the closest candidate, or ''. */
@@ -131,7 +138,7 @@ export function suggest(name: string, candidates: Iterable<string>): string {
   let best = '';
   let bestD = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
   for (const c of candidates) {
-    const d = editDistance(name, c);
+    const d = editDistance(name, c, bestD);
     if (d <= bestD && c !== name) {
       if (d < bestD || !best) best = c;
       bestD = d;
@@ -335,7 +342,15 @@ export class Checker {
       const funcs = this.btf.funcNames();
       if (t.wildcard) {
         const base = t.func.replace(CLONE_SUFFIX, '');
-        const any = [...funcs].some((f) => globMatch(t.func!, f) || globMatch(base, f));
+        const re1 = globRegExp(t.func);
+        const re2 = globRegExp(base);
+        let any = false;
+        for (const f of funcs) {
+          if (re1.test(f) || re2.test(f)) {
+            any = true;
+            break;
+          }
+        }
         if (!any) this.warn(last, `No kernel function in this kernel's BTF matches "${t.func}"; the probe would attach to nothing.`, 'probe.no-kernel-func');
       } else if (!funcs.has(t.func) && !funcs.has(t.func.replace(CLONE_SUFFIX, ''))) {
         const why = k === 'fentry' || k === 'fexit' ? 'fentry/fexit need the function in BTF, so attaching will fail' : 'it may be inlined, renamed or absent on this kernel, and attaching will likely fail';
@@ -345,7 +360,8 @@ export class Checker {
     if (k === 'tracepoint' && t.category !== undefined && t.event !== undefined) {
       const lookup = { useTracefs: this.opts.useTracefs !== false };
       if (t.wildcard) {
-        const names = knownTracepoints(lookup).filter((n) => globMatch(`${t.category}:${t.event}`, n));
+        const re = globRegExp(`${t.category}:${t.event}`);
+        const names = knownTracepoints(lookup).filter((n) => re.test(n));
         ai.tracepoints = names.map((n) => {
           const [c, e] = n.split(':') as [string, string];
           return tracepointFormat(c, e, lookup);
@@ -392,7 +408,8 @@ export class Checker {
         return;
       }
       if (t.func && ap.parts[1] !== 'cpp') {
-        const any = t.wildcard ? [...syms.functions].some((f) => globMatch(t.func!, f)) : syms.functions.has(t.func);
+        const re = globRegExp(t.func);
+        const any = t.wildcard ? [...syms.functions].some((f) => re.test(f)) : syms.functions.has(t.func);
         if (!any) {
           const scope = syms.hasSymtab ? 'symbol table' : 'dynamic symbol table (the file is stripped, so only exported functions are listed)';
           this.warn(last, `Function "${t.func}" is not in the ${scope} of ${path}; ${k} will fail to attach.${t.wildcard ? '' : suggest(t.func, syms.functions)}`, 'probe.unknown-user-func');

@@ -135,6 +135,10 @@ export function tracepointListIsComplete(opts: TracepointLookup = {}): boolean {
 
 /** Glob match with `*` and `?`, as bpftrace matches wildcard attach points. */
 export function globMatch(pattern: string, name: string): boolean {
-  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
-  return re.test(name);
+  return globRegExp(pattern).test(name);
+}
+
+/** The RegExp for a glob, compiled once per pattern when matched against many names. */
+export function globRegExp(pattern: string): RegExp {
+  return new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
 }
