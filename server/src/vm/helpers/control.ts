@@ -1,0 +1,79 @@
+// Helpers that change the flow (tail_call, loop) and the probe_read family.
+import { fault } from '../faults';
+import type { Machine } from '../machine';
+import { ERRNO } from '../maps/types';
+import { neg, u32, type Helper } from './types';
+
+/** BPF_MAX_LOOPS: the most iterations bpf_loop runs. */
+const MAX_LOOPS = 1 << 23;
+
+/** Copies size bytes from a possibly bad address: -EFAULT and a zeroed destination when it is bad. */
+function probeRead(m: Machine, helper: string): bigint {
+  const size = u32(m.arg(2));
+  const out = m.mem.writableBytes(m.arg(1), size, `${helper} write`);
+  try {
+    out.set(m.mem.readBytes(m.arg(3), size, `${helper} read`));
+    return 0n;
+  } catch {
+    out.fill(0);
+    return neg(ERRNO.EFAULT);
+  }
+}
+
+/** Copies a NUL-terminated string of at most size-1 bytes; returns its length with the NUL. */
+function probeReadStr(m: Machine, helper: string): bigint {
+  const size = u32(m.arg(2));
+  if (size === 0) return 0n;
+  const out = m.mem.writableBytes(m.arg(1), size, `${helper} write`);
+  const src = m.arg(3);
+  for (let i = 0; i < size; i++) {
+    let b: number;
+    try {
+      b = i === size - 1 ? 0 : m.mem.readBytes(src + BigInt(i), 1, `${helper} read`)[0];
+    } catch {
+      out.fill(0);
+      return neg(ERRNO.EFAULT);
+    }
+    out[i] = b;
+    if (b === 0) return BigInt(i + 1);
+  }
+  return BigInt(size);
+}
+
+export const CONTROL_HELPERS: Helper[] = [
+  {
+    id: 12,
+    name: 'bpf_tail_call',
+    run(m) {
+      m.tailCall(m.arg(2), m.arg(3));
+      return m.R[0]; // a failed tail call falls through and leaves r0 alone
+    },
+  },
+  {
+    id: 181,
+    name: 'bpf_loop',
+    run(m) {
+      const n = u32(m.arg(1));
+      const fn = m.arg(2);
+      const ctx = m.arg(3);
+      if (m.arg(4) !== 0n) return neg(ERRNO.EINVAL);
+      if (n > MAX_LOOPS) return neg(ERRNO.E2BIG);
+      const slot = m.codeTarget(fn);
+      if (slot === undefined) fault('helper', `bpf_loop: r2 (0x${fn.toString(16)}) is not a function pointer (load one with lddw src=4 / "r2 = fn ll")`);
+      for (let i = 0; i < n; i++) {
+        if (m.invokeCallback(slot, [BigInt(i), ctx, 0n, 0n, 0n]) !== 0n) return BigInt(i + 1);
+      }
+      return BigInt(n);
+    },
+  },
+  ...([
+    [4, 'bpf_probe_read'],
+    [112, 'bpf_probe_read_user'],
+    [113, 'bpf_probe_read_kernel'],
+  ] as const).map(([id, name]): Helper => ({ id, name, run: (m) => probeRead(m, name) })),
+  ...([
+    [45, 'bpf_probe_read_str'],
+    [114, 'bpf_probe_read_user_str'],
+    [115, 'bpf_probe_read_kernel_str'],
+  ] as const).map(([id, name]): Helper => ({ id, name, run: (m) => probeReadStr(m, name) })),
+];
