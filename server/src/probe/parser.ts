@@ -319,7 +319,7 @@ export class Parser {
   private syncStatement(): void {
     let nest = 0;
     for (let guard = 0; guard < 1_000_000 && this.cur.kind !== 'eof'; guard++) {
-      if (nest === 0 && this.atProbeStart()) break;
+      if (this.atProbeStart()) break;
       if (this.isPunct('{')) nest++;
       else if (this.isPunct('}')) {
         if (nest === 0) break;
@@ -338,11 +338,11 @@ export class Parser {
   }
 
   /** Skips a broken top-level item: past its balanced `{...}` or to the next probe start. */
-  private syncTopLevel(): void {
+  private syncTopLevel(itemStart: number): void {
     let nest = 0;
-    const startTok = this.cur;
     for (let guard = 0; guard < 1_000_000 && this.cur.kind !== 'eof'; guard++) {
-      if (nest === 0 && this.cur !== startTok && this.atProbeStart()) break;
+      // A probe header at the start of a line ends any broken item, however unbalanced its braces.
+      if (this.cur.start !== itemStart && this.atProbeStart()) break;
       if (this.isPunct('{')) nest++;
       else if (this.isPunct('}')) {
         nest--;
@@ -402,7 +402,7 @@ export class Parser {
         }
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
-        this.syncTopLevel();
+        this.syncTopLevel(before);
       }
       if (this.cur.start === before && !this.atEof()) this.advance(); // always progress
     }
@@ -1306,6 +1306,8 @@ export class Parser {
 
   private primary(): A.Expr {
     const t = this.cur;
+    // A probe header where a value should be: a "}" is missing above; the block reports that.
+    if (this.atProbeStart()) throw new Bail();
     const r = this.range(t.start, t.end);
     switch (t.kind) {
       case 'int': {

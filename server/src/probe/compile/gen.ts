@@ -37,6 +37,10 @@ export interface ScriptEnv {
   symbols: Map<string, bigint>;
   /** Number of simulated CPUs (`ncpus`). */
   ncpus: number;
+  /** Value of a #define, script enum or kernel enum constant. */
+  constant(name: string): bigint | undefined;
+  /** Script source lines, for the comments beside the code. */
+  sourceLines: string[];
 }
 
 export interface Ops {
