@@ -1,7 +1,7 @@
 // Drives the real bundled server (node dist/server/server.js --stdio) as an editor would:
 // initialize, open documents, wait for diagnostics, send requests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   createProtocolConnection,
@@ -21,10 +21,20 @@ import {
 export const ROOT = path.resolve(__dirname, '../..');
 export const SERVER = path.join(ROOT, 'dist/server/server.js');
 
-/** Builds the bundle once per test run when it is missing or older than the sources it comes from. */
+function newestSource(dir: string, depth = 0): number {
+  let newest = 0;
+  if (depth > 8) return newest;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestSource(p, depth + 1) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the bundle when it is missing or older than the server sources (`npm test` has built it already). */
 export function ensureBuilt(): void {
   const stamp = existsSync(SERVER) ? statSync(SERVER).mtimeMs : 0;
-  if (stamp > 0 && process.env.EBPF_STUDIO_SKIP_BUILD === '1') return;
+  if (stamp > newestSource(path.join(ROOT, 'server/src'))) return;
   const r = spawnSync('node', ['scripts/build.mjs'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
 }

@@ -1,0 +1,330 @@
+// The real bundled server process, driven over stdio by an LSP client: one test per feature, in
+// both languages.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, LspClient } from './lsp-client';
+
+const ASM = `.map counts hash key=4 value=8 entries=16
+.section xdp
+    r1 = 0
+    *(u32 *)(r10 - 4) = r1
+    r2 = r10
+    r2 += -4
+    r1 = counts ll
+    call bpf_map_lookup_elem
+    if r0 == 0 goto out
+    call helper
+out:
+    r0 = 2 ; XDP_PASS
+    exit
+helper:
+    r0 = 0
+    exit
+`;
+
+const BT = `kprobe:vfs_read
+/pid > 100/
+{
+	@bytes[comm] = sum(arg2);
+	$n = 1;
+	if ($n) {
+		print($n);
+	}
+}
+
+END
+{
+	clear(@bytes);
+}
+`;
+
+const ASM_URI = 'file:///work/prog.bpf.s';
+const BT_URI = 'file:///work/trace.bt';
+const pos = (line: number, character: number) => ({ line, character });
+const range = (l1: number, c1: number, l2: number, c2: number) => ({ start: pos(l1, c1), end: pos(l2, c2) });
+
+let c: LspClient;
+
+beforeAll(async () => {
+  ensureBuilt();
+  c = await LspClient.start({ inlayHints: { enabled: true } });
+  await c.open(ASM_URI, 'ebpf-asm', ASM);
+  await c.open(BT_URI, 'bpftrace', BT);
+  await c.diagnostics(ASM_URI, 1);
+  await c.diagnostics(BT_URI, 1);
+});
+
+afterAll(async () => {
+  await c?.stop();
+});
+
+const req = <T>(method: string, params: object) => c.conn.sendRequest(method, params) as Promise<T>;
+const doc = (uri: string) => ({ textDocument: { uri } });
+
+describe('diagnostics', () => {
+  it('publishes assembler errors on open with the document version', async () => {
+    const uri = 'file:///work/broken.bpf.s';
+    await c.open(uri, 'ebpf-asm', '.section xdp\n    r0 = 2\n    bogus r1\n    exit\n', 7);
+    const p = await c.diagnostics(uri, 7);
+    expect(p.diagnostics).toEqual([
+      expect.objectContaining({ range: range(2, 4, 2, 9), severity: 1, code: 'asm.unknown-mnemonic', source: 'ebpf-studio', message: "unknown mnemonic 'bogus'" }),
+    ]);
+  });
+
+  it('publishes bpftrace parse and checker errors', async () => {
+    const uri = 'file:///work/broken.bt';
+    await c.open(uri, 'bpftrace', 'kprobe:vfs_read { @x = count( }\nBEGIN { printf("%d\\n", nosuch); }\n');
+    const p = await c.diagnostics(uri, 1);
+    expect(p.diagnostics.length).toBeGreaterThan(0);
+    expect(p.diagnostics[0]).toMatchObject({ severity: 1, range: { start: { line: 0 } } });
+    const clean = await c.diagnostics(BT_URI, 1);
+    expect(clean.diagnostics.filter((d) => d.severity === 1)).toEqual([]);
+  });
+
+  it('debounces edits and publishes only for the latest version', async () => {
+    const uri = 'file:///work/typing.bpf.s';
+    await c.open(uri, 'ebpf-asm', '.section xdp\n    r0 = 0\n    exit\n', 1);
+    await c.diagnostics(uri, 1);
+    // Three quick edits: the first two are superseded before the debounce ends.
+    await c.replace(uri, 2, '.section xdp\n    r0 = 0\n    bad1\n    exit\n');
+    await c.replace(uri, 3, '.section xdp\n    r0 = 0\n    bad2\n    exit\n');
+    await c.replace(uri, 4, '.section xdp\n    r0 = 0\n    exit\n    bad4 r1\n');
+    const p = await c.diagnostics(uri, 4);
+    expect(p.diagnostics.map((d) => d.range.start.line)).toEqual([3]);
+    expect(c.published.filter((x) => x.uri === uri).map((x) => x.version)).toEqual([1, 4]);
+  });
+
+  it('clears diagnostics when a document closes', async () => {
+    const uri = 'file:///work/closing.bpf.s';
+    await c.open(uri, 'ebpf-asm', 'bogus\n');
+    await c.diagnostics(uri, 1);
+    await c.conn.sendNotification('textDocument/didClose', doc(uri));
+    await expect.poll(() => c.published.filter((x) => x.uri === uri).at(-1)?.diagnostics).toEqual([]);
+  });
+
+  it('sends a verdict for the status bar', async () => {
+    const v = await c.verdict('file:///work/broken.bpf.s');
+    expect(v.verdict).toBe('error');
+    expect(v.summary).toContain('line 3');
+  });
+});
+
+describe('hover', () => {
+  it('explains an asm instruction with its encoding', async () => {
+    const h = await req<{ contents: { kind: string; value: string }; range: unknown }>('textDocument/hover', { ...doc(ASM_URI), position: pos(2, 7) });
+    expect(h.contents.kind).toBe('markdown');
+    expect(h.contents.value).toContain('**mov**');
+    expect(h.contents.value).toContain('b7 01 00 00 00 00 00 00');
+  });
+
+  it('shows a helper\'s signature', async () => {
+    const h = await req<{ contents: { value: string } }>('textDocument/hover', { ...doc(ASM_URI), position: pos(7, 14) });
+    expect(h.contents.value).toContain('bpf_map_lookup_elem(struct bpf_map *map, const void *key)');
+  });
+
+  it('documents bpftrace probe kinds and functions', async () => {
+    const k = await req<{ contents: { value: string } }>('textDocument/hover', { ...doc(BT_URI), position: pos(0, 2) });
+    expect(k.contents.value).toContain('**kprobe** probe');
+    const f = await req<{ contents: { value: string } }>('textDocument/hover', { ...doc(BT_URI), position: pos(3, 17) });
+    expect(f.contents.value).toContain('sum(n)');
+  });
+
+  it('answers null where there is nothing to say', async () => {
+    expect(await req('textDocument/hover', { ...doc(ASM_URI), position: pos(11, 15) })).toBeNull();
+  });
+});
+
+describe('completion', () => {
+  it('offers helpers after call in asm', async () => {
+    const r = await req<{ items: { label: string; kind: number }[] }>('textDocument/completion', { ...doc(ASM_URI), position: pos(7, 9) });
+    expect(r.items.map((i) => i.label)).toEqual(expect.arrayContaining(['bpf_map_lookup_elem', 'helper']));
+  });
+
+  it('offers snippets at a statement start', async () => {
+    const uri = 'file:///work/complete.bpf.s';
+    await c.open(uri, 'ebpf-asm', '.section xdp\n    \n');
+    const r = await req<{ items: { label: string; insertTextFormat?: number; textEdit?: { newText: string } }[] }>('textDocument/completion', { ...doc(uri), position: pos(1, 4) });
+    const exit = r.items.find((i) => i.label === 'exit')!;
+    expect(exit.textEdit?.newText).toBe('exit');
+    const add = r.items.find((i) => i.label === 'add (imm)')!;
+    expect(add.insertTextFormat).toBe(2);
+    expect(add.textEdit?.newText).toBe('${1:r1} += ${2:0}');
+  });
+
+  it('offers builtins, functions and maps in a bpftrace body', async () => {
+    const r = await req<{ items: { label: string }[] }>('textDocument/completion', { ...doc(BT_URI), position: pos(4, 1) });
+    expect(r.items.map((i) => i.label)).toEqual(expect.arrayContaining(['pid', 'printf', '@bytes', '$n']));
+  });
+
+  it('offers probe kinds at the top of a script', async () => {
+    const r = await req<{ items: { label: string }[] }>('textDocument/completion', { ...doc(BT_URI), position: pos(9, 0) });
+    expect(r.items.map((i) => i.label)).toEqual(expect.arrayContaining(['kprobe:', 'tracepoint:', 'BEGIN']));
+  });
+});
+
+describe('definition and references', () => {
+  it('goes to an asm label and a map', async () => {
+    expect(await req('textDocument/definition', { ...doc(ASM_URI), position: pos(8, 21) })).toEqual([{ uri: ASM_URI, range: range(10, 0, 10, 3) }]);
+    expect(await req('textDocument/definition', { ...doc(ASM_URI), position: pos(6, 10) })).toEqual([{ uri: ASM_URI, range: range(0, 5, 0, 11) }]);
+  });
+
+  it('finds references of a subprogram', async () => {
+    const refs = await req('textDocument/references', { ...doc(ASM_URI), position: pos(13, 2), context: { includeDeclaration: true } });
+    expect(refs).toEqual([{ uri: ASM_URI, range: range(13, 0, 13, 6) }, { uri: ASM_URI, range: range(9, 9, 9, 15) }]);
+  });
+
+  it('finds a bpftrace map across probes and a variable within its probe', async () => {
+    const maps = await req<unknown[]>('textDocument/references', { ...doc(BT_URI), position: pos(3, 3), context: { includeDeclaration: true } });
+    expect(maps).toEqual([{ uri: BT_URI, range: range(3, 1, 3, 7) }, { uri: BT_URI, range: range(12, 7, 12, 13) }]);
+    const def = await req('textDocument/definition', { ...doc(BT_URI), position: pos(6, 9) });
+    expect(def).toEqual([{ uri: BT_URI, range: range(4, 1, 4, 3) }]);
+  });
+});
+
+describe('rename', () => {
+  it('prepares and renames an asm label', async () => {
+    expect(await req('textDocument/prepareRename', { ...doc(ASM_URI), position: pos(10, 1) })).toEqual({ range: range(10, 0, 10, 3), placeholder: 'out' });
+    const edit = await req<{ changes: Record<string, { range: unknown; newText: string }[]> }>('textDocument/rename', { ...doc(ASM_URI), position: pos(10, 1), newName: 'done' });
+    expect(edit.changes[ASM_URI]).toEqual([{ range: range(10, 0, 10, 3), newText: 'done' }, { range: range(8, 20, 8, 23), newText: 'done' }]);
+  });
+
+  it('renames a bpftrace map and refuses a clash', async () => {
+    const edit = await req<{ changes: Record<string, { newText: string }[]> }>('textDocument/rename', { ...doc(BT_URI), position: pos(3, 3), newName: 'total' });
+    expect(edit.changes[BT_URI].map((e) => e.newText)).toEqual(['@total', '@total']);
+    await expect(req('textDocument/rename', { ...doc(ASM_URI), position: pos(10, 1), newName: 'r1' })).rejects.toThrow(/register name/);
+  });
+});
+
+describe('document symbols', () => {
+  it('lists asm sections with labels and maps', async () => {
+    const syms = await req<{ name: string; kind: number; children?: { name: string }[] }[]>('textDocument/documentSymbol', doc(ASM_URI));
+    expect(syms.map((s) => s.name)).toEqual(['counts', 'xdp']);
+    expect(syms[1].children!.map((s) => s.name)).toEqual(['out', 'helper']);
+  });
+
+  it('lists bpftrace probes and maps', async () => {
+    const syms = await req<{ name: string }[]>('textDocument/documentSymbol', doc(BT_URI));
+    expect(syms.map((s) => s.name)).toEqual(['kprobe:vfs_read', '@bytes', 'END']);
+  });
+});
+
+describe('semantic tokens', () => {
+  it('encodes tokens with the advertised legend, in both languages', async () => {
+    for (const uri of [ASM_URI, BT_URI]) {
+      const t = await req<{ data: number[] }>('textDocument/semanticTokens/full', doc(uri));
+      expect(t.data.length % 5).toBe(0);
+      expect(t.data.length).toBeGreaterThan(20);
+      // Relative positions never go backwards.
+      for (let i = 0; i < t.data.length; i += 5) expect(t.data[i] >= 0 && (t.data[i] > 0 || t.data[i + 1] >= 0)).toBe(true);
+    }
+    const asm = await req<{ data: number[] }>('textDocument/semanticTokens/full', doc(ASM_URI));
+    // First token: `.map` at 0:0, a macro (index 7 in the legend).
+    expect(asm.data.slice(0, 4)).toEqual([0, 0, 4, 7]);
+  });
+});
+
+describe('folding', () => {
+  it('folds asm sections and bpftrace probes', async () => {
+    expect(await req('textDocument/foldingRange', doc(ASM_URI))).toEqual([
+      { startLine: 1, endLine: 15, kind: 'region' },
+      { startLine: 13, endLine: 15, kind: 'region' },
+    ]);
+    const bt = await req<{ startLine: number; endLine: number }[]>('textDocument/foldingRange', doc(BT_URI));
+    expect(bt.map((f) => [f.startLine, f.endLine])).toEqual([[0, 7], [5, 6], [10, 12]]);
+  });
+});
+
+describe('formatting', () => {
+  it('aligns asm', async () => {
+    const uri = 'file:///work/ugly.bpf.s';
+    await c.open(uri, 'ebpf-asm', '.section xdp\n  r0 = 0 ; zero\n\texit\n');
+    const edits = await req('textDocument/formatting', { ...doc(uri), options: { tabSize: 4, insertSpaces: true } });
+    expect(edits).toEqual([
+      { range: range(1, 0, 1, 15), newText: '    r0 = 0  ; zero' },
+      { range: range(2, 0, 2, 5), newText: '    exit' },
+    ]);
+  });
+
+  it('indents bpftrace with the editor\'s indentation', async () => {
+    const uri = 'file:///work/ugly.bt';
+    await c.open(uri, 'bpftrace', 'BEGIN\n{\nprintf("hi\\n");\n}\n');
+    const tabs = await req('textDocument/formatting', { ...doc(uri), options: { tabSize: 4, insertSpaces: false } });
+    expect(tabs).toEqual([{ range: range(2, 0, 2, 15), newText: '\tprintf("hi\\n");' }]);
+    const spaces = await req('textDocument/formatting', { ...doc(uri), options: { tabSize: 2, insertSpaces: true } });
+    expect(spaces).toEqual([{ range: range(2, 0, 2, 15), newText: '  printf("hi\\n");' }]);
+  });
+});
+
+describe('inlay hints and code actions', () => {
+  it('answers inlay hint requests for both languages', async () => {
+    const asm = await req<unknown[]>('textDocument/inlayHint', { ...doc(ASM_URI), range: range(0, 0, 16, 0) });
+    expect(Array.isArray(asm)).toBe(true);
+    const bt = await req<unknown[]>('textDocument/inlayHint', { ...doc(BT_URI), range: range(0, 0, 14, 0) });
+    expect(bt).toEqual([]);
+  });
+
+  it('answers code action requests with only fixes that apply', async () => {
+    const actions = await req<unknown[]>('textDocument/codeAction', { ...doc(ASM_URI), range: range(2, 0, 2, 5), context: { diagnostics: [] } });
+    expect(actions).toEqual([]);
+  });
+});
+
+describe('custom requests', () => {
+  it('ebpf/run answers with a RunResult', async () => {
+    const r = await req<{ ok: boolean; error?: { message: string }; registers: unknown[] }>('ebpf/run', { uri: ASM_URI });
+    expect(typeof r.ok).toBe('boolean');
+    if (!r.ok) expect(r.error?.message).toBeTruthy();
+  });
+
+  it('ebpf/verifierLog explains why a broken program was not verified', async () => {
+    const r = await req<{ text: string }>('ebpf/verifierLog', { uri: 'file:///work/broken.bpf.s' });
+    expect(r.text).toContain('does not assemble');
+    expect(r.text).toContain(':3:5');
+  });
+
+  it('ebpf/compiled refuses assembly files and reports script errors', async () => {
+    expect((await req<{ text: string }>('ebpf/compiled', { uri: ASM_URI })).text).toContain('bpftrace scripts');
+    expect((await req<{ text: string }>('ebpf/compiled', { uri: 'file:///work/broken.bt' })).text).toContain('has errors');
+  });
+
+  it('ebpf/disassemble reads an object file written by llvm-mc', async () => {
+    if (!existsSync('/usr/bin/llvm-mc-19')) return console.warn('llvm-mc-19 is not installed; skipping the object-file disassembly test');
+    const dir = mkdtempSync(path.join(tmpdir(), 'lsp-'));
+    writeFileSync(path.join(dir, 'p.s'), '\t.section xdp,"ax",@progbits\n\t.globl prog\nprog:\n\tr0 = 2\n\texit\n');
+    execFileSync('llvm-mc-19', ['-triple', 'bpfel', '-filetype=obj', path.join(dir, 'p.s'), '-o', path.join(dir, 'p.o')]);
+    const r = await req<{ text: string }>('ebpf/disassemble', { path: path.join(dir, 'p.o') });
+    expect(r.text).toContain('.section xdp');
+    expect(r.text).toMatch(/\n\s+r0 = 2\n\s+exit\n/);
+    const m = await req<{ text: string }>('ebpf/disassemble', { path: path.join(dir, 'p.o'), dialect: 'mnemonic' });
+    expect(m.text).toMatch(/mov %r0, 2/);
+  });
+
+  it('ebpf/disassemble says what is wrong with a missing file', async () => {
+    const r = await req<{ text: string }>('ebpf/disassemble', { path: '/nonexistent/x.o' });
+    expect(r.text).toMatch(/^; cannot read \/nonexistent\/x.o/);
+  });
+
+  it('reads files that are not open', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lsp-'));
+    const file = path.join(dir, 'closed.bpf.s');
+    writeFileSync(file, 'nope r1\n');
+    const r = await req<{ text: string }>('ebpf/verifierLog', { uri: pathToFileURL(file).toString() });
+    expect(r.text).toContain("unknown mnemonic 'nope'");
+  });
+});
+
+describe('settings', () => {
+  it('reads ebpfStudio settings through workspace/configuration and re-checks on change', async () => {
+    const before = c.published.length;
+    c.settings = { inlayHints: { enabled: false }, unprivileged: true };
+    await c.conn.sendNotification('workspace/didChangeConfiguration', { settings: { ebpfStudio: c.settings } });
+    // Every open document is checked again.
+    await expect.poll(() => c.published.slice(before).some((p) => p.uri === ASM_URI)).toBe(true);
+    const hints = await req<unknown[]>('textDocument/inlayHint', { ...doc(ASM_URI), range: range(0, 0, 16, 0) });
+    expect(hints).toEqual([]);
+  });
+});

@@ -1,0 +1,35 @@
+// The server on the transport VS Code uses (TransportKind.ipc: node IPC, `--node-ipc`).
+import { fork } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import {
+  createProtocolConnection,
+  InitializeRequest,
+  IPCMessageReader,
+  IPCMessageWriter,
+  PublishDiagnosticsNotification,
+  type PublishDiagnosticsParams,
+} from 'vscode-languageserver-protocol/node';
+import { ensureBuilt, ROOT, SERVER } from './lsp-client';
+
+describe('transports', () => {
+  it('serves over node IPC, as vscode-languageclient launches it', async () => {
+    ensureBuilt();
+    const proc = fork(SERVER, ['--node-ipc'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const conn = createProtocolConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
+    const got = new Promise<PublishDiagnosticsParams>((resolve) => conn.onNotification(PublishDiagnosticsNotification.type, resolve));
+    conn.listen();
+    try {
+      const init = await conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
+      expect(init.capabilities.hoverProvider).toBe(true);
+      expect(init.serverInfo?.name).toBe('ebpf-studio');
+      await conn.sendNotification('initialized', {});
+      await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: 'file:///x.bt', languageId: 'bpftrace', version: 3, text: 'BEGIN { printf( }\n' } });
+      const p = await got;
+      expect(p.version).toBe(3);
+      expect(p.diagnostics[0].severity).toBe(1);
+    } finally {
+      conn.dispose();
+      proc.kill();
+    }
+  });
+});
