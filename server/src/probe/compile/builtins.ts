@@ -33,15 +33,16 @@ const helper64 = (helper: string): IntGen => (g, _e, r) => {
   g.ins(`${r} = r0`);
 };
 
-function elapsed(g: Gen, _e: A.Ident, r: string): void {
+function elapsed(g: Gen, e: A.Ident, r: string): void {
   // Nanoseconds since the run started: the runner writes the start time into bt_start[0].
+  const key = g.tmp(8, e.range, 'bt_start key');
   g.call('ktime_get_ns');
   g.ins(`${r} = r0`);
-  g.ins('*(u32 *)(r10 - 4) = 0');
+  g.ins(`*(u64 *)(r10 ${off(key)}) = 0`);
   g.useMap(START_MAP);
   g.ins(`r1 = ${START_MAP} ll`);
   g.ins('r2 = r10');
-  g.ins('r2 += -4');
+  g.ins(`r2 += ${key}`);
   g.call('map_lookup_elem');
   const none = g.label('nostart');
   g.ins(`if r0 == 0 goto ${none}`);
@@ -158,4 +159,3 @@ export function constantIdent(g: Gen, e: A.Ident): bigint | undefined {
   return g.env.constant(e.name);
 }
 
-export { off };
