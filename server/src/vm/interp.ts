@@ -5,7 +5,7 @@ import type { FormKind } from '../isa/table';
 import { StopProgram } from './control';
 import type { Op } from './decode';
 import { fault, hex64 } from './faults';
-import { FRAME_CALL, type Machine } from './machine';
+import { FRAME_CALL, type Loaded, type Machine } from './machine';
 import { ALU32, ALU64, byteSwap, condHolds, endian, immOperand, signExtend } from './semantics';
 
 const M32 = 0xffffffffn;
@@ -108,21 +108,7 @@ const EXEC: Readonly<Record<FormKind | 'invalid' | 'filler', Exec>> = {
     m.pc = op.slot + 1;
   },
   lddw(m, op) {
-    let v = op.imm64;
-    if (op.mapRef) {
-      const map = m.prog.maps[op.mapRef.map];
-      if (!map) fault('bad-insn', `lddw refers to map #${op.mapRef.map}, which the program does not declare`);
-      if (op.mapRef.value) {
-        const r = map.lookup(new Uint8Array(map.spec.keySize));
-        if (!r) fault('bad-insn', `lddw takes the address of a value of map '${map.spec.name}', which has none (it must be an array)`);
-        v = BigInt.asUintN(64, r.base + BigInt(op.mapRef.offset));
-      } else {
-        v = map.handle.base;
-      }
-    } else if (op.src === 4) {
-      v = m.prog.code.base + BigInt(op.target);
-    }
-    m.R[op.dst] = v;
+    m.R[op.dst] = lddwValue(m.prog, op);
     m.pc = op.slot + 2;
   },
   ldabs(m, op) {
@@ -185,6 +171,20 @@ const EXEC: Readonly<Record<FormKind | 'invalid' | 'filler', Exec>> = {
     fault('bad-jump', `slot ${op.slot} is the second half of a 64-bit immediate load (lddw); execution cannot start there`);
   },
 };
+
+/** The value a 64-bit immediate load puts in its register: a constant, a map, a map value or code address. */
+export function lddwValue(l: Loaded, op: Op): bigint {
+  if (op.mapRef) {
+    const map = l.maps[op.mapRef.map];
+    if (!map) fault('bad-insn', `lddw refers to map #${op.mapRef.map}, which the program does not declare`);
+    if (!op.mapRef.value) return map.handle.base;
+    const r = map.lookup(new Uint8Array(map.spec.keySize));
+    if (!r) fault('bad-insn', `lddw takes the address of a value of map '${map.spec.name}', which has none (it must be an array)`);
+    return BigInt.asUintN(64, r.base + BigInt(op.mapRef.offset));
+  }
+  if (op.src === 4) return l.code.base + BigInt(op.target);
+  return op.imm64;
+}
 
 export function stepOnce(m: Machine): void {
   const ops = m.prog.decoded.ops;
