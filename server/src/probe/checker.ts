@@ -184,6 +184,7 @@ export class Checker {
   private readonly macros = new Map<string, A.MacroDef>();
   private readonly fns = new Map<string, A.FnDef>();
   private readonly warnedRecords = new Set<string>();
+  private readonly warnedIdents = new Set<string>();
 
   constructor(
     private readonly ast: A.Program,
@@ -961,6 +962,9 @@ export class Checker {
     }
     if (this.constantValue(name) !== undefined) return INT64;
     if (this.hasIncludes) {
+      // Once per name: the same macro is usually used many times.
+      if (this.warnedIdents.has(name)) return INT64;
+      if (!this.quiet) this.warnedIdents.add(name);
       this.warn(e.range, `"${name}" is not defined by the headers found here, the script's #defines, or the kernel's BTF enums. bpftrace takes it from the included headers, which may need kernel headers installed where the script runs.`, 'probe.unresolved-identifier');
       return INT64;
     }

@@ -52,7 +52,7 @@ function refuse(e: A.Call): never {
 
 // ------------------------------------------------------------------ user-space actions
 
-function recordArgs(g: Gen, args: A.Expr[]): { slots: ArgSlot[]; size: number } {
+function recordArgs(args: A.Expr[]): { slots: ArgSlot[]; size: number } {
   let at = 8;
   const slots: ArgSlot[] = [];
   for (const a of args) {
@@ -78,7 +78,7 @@ function printf(g: Gen, e: A.Call): void {
   if (parsed.conversions.length !== args.length) {
     throw new CompileError(e.range, `printf: the format has ${parsed.conversions.length} conversion(s) for ${args.length} argument(s).`, 'probe.compile-printf');
   }
-  const { slots, size } = recordArgs(g, args);
+  const { slots, size } = recordArgs(args);
   const id = g.env.actions.add({ kind: 'printf', format: fmt.value, args: slots });
   const at = g.tmp(size, e.range, 'the printf record');
   fillRecord(g, at, id, args, slots, `action ${id}: printf`);
@@ -120,7 +120,7 @@ function print(g: Gen, e: A.Call): void {
       return;
     }
   }
-  const { slots, size } = recordArgs(g, [first]);
+  const { slots, size } = recordArgs([first]);
   const id = g.env.actions.add({ kind: 'print_value', arg: slots[0]! });
   const at = g.tmp(size, e.range, 'the print record');
   fillRecord(g, at, id, [first], slots, `action ${id}: print a value`);
