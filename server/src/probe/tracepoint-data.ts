@@ -1,6 +1,6 @@
 // Generated from /sys/kernel/tracing/events/*/*/format on Linux 6.18 (x86_64): the fields of
 // common tracepoints, without the common_* header fields (bpftrace does not expose those).
-// Each field: [name, C type, offset, size, signed]. Regenerate rather than edit by hand.
+// Each field: [name, C type, offset, size, signed]. To refresh, read each event's tracefs format with parseFormatFile() (tracepoints.ts).
 
 export type TracepointFieldRow = [name: string, type: string, offset: number, size: number, signed: 0 | 1];
 
