@@ -4,7 +4,7 @@
 import type * as A from '../ast';
 import type { FieldLayout } from '../typeenv';
 import type { Type } from '../types';
-import { builtinInt, builtinMem, constantIdent } from './builtins';
+import { builtinInt, builtinMem, commInto, constantIdent } from './builtins';
 import { callInt, callMem, callStore } from './calls';
 import { CompileError, unsupported } from './errors';
 import { align8 } from './frame';
@@ -517,6 +517,11 @@ export function genStore(g: Gen, e: A.Expr, t: Type, at: number): void {
     return;
   }
   if (e.kind === 'Call' && callStore(g, e, at, size)) return;
+  if (e.kind === 'Ident' && e.name === 'comm' && size >= 16) {
+    commInto(g, at);
+    if (size > 16) g.zero(at + 16, size - 16);
+    return;
+  }
   const m = g.mem(e);
   g.copyResized(at, size, m);
 }
