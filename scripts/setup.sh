@@ -10,4 +10,8 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 else
   echo "setup: not root or no apt-get; oracle tests will skip where their tools are missing"
 fi
+# Tracepoint formats come from tracefs when it is mounted (the checker falls back to its bundled catalog).
+if [ "$(id -u)" = 0 ] && [ -d /sys/kernel/tracing ] && ! mountpoint -q /sys/kernel/tracing; then
+  mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
+fi
 npm ci --no-audit --no-fund
