@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../server/src/protocol';
 import { ensureBuilt, LspClient } from './lsp-client';
 
 const ASM = `.map counts hash key=4 value=8 entries=16
@@ -274,10 +275,58 @@ describe('inlay hints and code actions', () => {
 });
 
 describe('custom requests', () => {
-  it('ebpf/run answers with a RunResult', async () => {
-    const r = await req<{ ok: boolean; error?: { message: string }; registers: unknown[] }>('ebpf/run', { uri: ASM_URI });
-    expect(typeof r.ok).toBe('boolean');
-    if (!r.ok) expect(r.error?.message).toBeTruthy();
+  it('ebpf/run runs an assembly program in the VM', async () => {
+    const r = await req<RunResult>('ebpf/run', { uri: ASM_URI });
+    expect(r.ok).toBe(true);
+    // The hash map is empty: the lookup gives NULL and the program passes the packet.
+    expect(r.r0).toBe('2');
+    expect(r.r0Meaning).toBe('XDP_PASS');
+    expect(r.progType).toBe('xdp');
+    expect(r.insnCount).toBe(9);
+    expect(r.registers.map((x) => x.name)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10']);
+    expect(r.maps).toEqual([{ name: 'counts', type: 'hash', keySize: 4, valueSize: 8, entries: [] }]);
+  });
+
+  it('ebpf/run shows map contents and the stack the program wrote', async () => {
+    const uri = 'file:///work/counter.bpf.s';
+    await c.open(uri, 'ebpf-asm', [
+      '.map hits array key=4 value=8 entries=1',
+      '.section socket',
+      '    r3 = 0x1234',
+      '    *(u64 *)(r10 - 16) = r3',
+      '    r1 = 0',
+      '    *(u32 *)(r10 - 4) = r1',
+      '    r2 = r10',
+      '    r2 += -4',
+      '    r1 = hits ll',
+      '    call bpf_map_lookup_elem',
+      '    if r0 == 0 goto out',
+      '    r1 = 41',
+      '    *(u64 *)(r0 + 0) = r1',
+      'out:',
+      '    r0 = 0',
+      '    exit',
+      '',
+    ].join('\n'));
+    const r = await req<RunResult>('ebpf/run', { uri });
+    expect(r.ok).toBe(true);
+    expect(r.maps[0].entries).toEqual([{ key: [0, 0, 0, 0], value: [41, 0, 0, 0, 0, 0, 0, 0] }]);
+    expect(r.frames[0].stack).toEqual([{ offset: -16, bytes: [0x34, 0x12, 0, 0, 0, 0, 0, 0] }]);
+  });
+
+  it('ebpf/run reports a fault at its source line', async () => {
+    const uri = 'file:///work/fault.bpf.s';
+    await c.open(uri, 'ebpf-asm', '.section socket\n    r0 = 0\n    r1 = *(u64 *)(r0 + 0)\n    exit\n');
+    const r = await req<RunResult>('ebpf/run', { uri });
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatchObject({ line: 2, insn: 1 });
+    expect(r.error!.message).toBeTruthy();
+  });
+
+  it('ebpf/run refuses a program that does not assemble, pointing at the line', async () => {
+    const r = await req<RunResult>('ebpf/run', { uri: 'file:///work/broken.bpf.s' });
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatchObject({ line: 2, col: 4 });
   });
 
   it('ebpf/verifierLog explains why a broken program was not verified', async () => {

@@ -9,6 +9,7 @@ import { readBpfObject } from '../elf';
 import { analyzeDocument, type AnalysisHooks, type DocumentAnalysis } from '../editor/analysis';
 import { languageOf, type EditorSettings } from '../editor/types';
 import type { AsmDialect, RunParams, RunResult } from '../protocol';
+import { failedRun, runPrograms } from './run';
 
 export interface SourceLoader {
   /** The analysis of an open document. */
@@ -41,14 +42,38 @@ function analysisFor(loader: SourceLoader, uri: string): DocumentAnalysis {
   return analyzeDocument(readBytes(path).toString('utf8'), languageOf(undefined, uri), loader.settings(uri), loader.hooks, path);
 }
 
-function failed(message: string, extra: Partial<RunResult['error']> = {}): RunResult {
-  return { ok: false, error: { message, ...extra }, r0: '0', insnCount: 0, registers: [], frames: [], maps: [], output: [] };
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
-export function runDocument(_loader: SourceLoader, params: RunParams): RunResult {
-  // TODO(vm): run through server/src/vm once it lands; until then say so plainly.
-  void params;
-  return failed('the VM is not available in this build');
+/** ebpf/run: an assembly document, an object file (.o) or (once the probe compiler lands) a script. */
+export function runDocument(loader: SourceLoader, params: RunParams): RunResult {
+  const settings = loader.settings(params.uri);
+  if (/\.o$/i.test(params.uri)) {
+    let bytes: Buffer;
+    try {
+      bytes = readBytes(filePath(params.uri));
+    } catch (e) {
+      return failedRun(message(e));
+    }
+    const obj = readBpfObject(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), params.uri);
+    const fatal = obj.findings.find((f) => f.severity === 'error');
+    if (fatal) return failedRun(`cannot read the object file: ${fatal.message}`);
+    return runPrograms(obj.programs, params, settings);
+  }
+  let a: DocumentAnalysis;
+  try {
+    a = analysisFor(loader, params.uri);
+  } catch (e) {
+    return failedRun(message(e));
+  }
+  if (a.language === 'bpftrace') {
+    // TODO(probe compiler): compile and drive the probes with events once server/src/probe's compiler lands.
+    return failedRun('running probe scripts needs the probe compiler, which is not available in this build');
+  }
+  const err = a.findings.find((f) => f.severity === 'error' && !f.code?.startsWith('verifier'));
+  if (err) return failedRun(`the program does not assemble: line ${err.range.start.line + 1}: ${err.message}`, { line: err.range.start.line, col: err.range.start.col });
+  return runPrograms(a.asm!.result.programs, params, settings);
 }
 
 export function verifierLogText(loader: SourceLoader, uri: string): string {
