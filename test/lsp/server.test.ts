@@ -335,6 +335,13 @@ describe('custom requests', () => {
     expect(r.text).toContain(':3:5');
   });
 
+  it('ebpf/compiled shows the eBPF a script compiles to, one section per probe', async () => {
+    const r = await req<{ text: string }>('ebpf/compiled', { uri: BT_URI });
+    expect(r.text).toContain('.section kprobe/vfs_read');
+    expect(r.text).toContain('call bpf_map_lookup_elem');
+    expect(r.text).toMatch(/\n\s+exit\n/);
+  });
+
   it('ebpf/compiled refuses assembly files and reports script errors', async () => {
     expect((await req<{ text: string }>('ebpf/compiled', { uri: ASM_URI })).text).toContain('bpftrace scripts');
     expect((await req<{ text: string }>('ebpf/compiled', { uri: 'file:///work/broken.bt' })).text).toContain('has errors');

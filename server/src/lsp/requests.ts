@@ -6,6 +6,7 @@ import type { Program } from '../core/types';
 import { formatFinding } from '../core/types';
 import { disassembleInsns } from '../asm/disasm';
 import { readBpfObject } from '../elf';
+import { compileScript } from '../probe/compile';
 import { analyzeDocument, type AnalysisHooks, type DocumentAnalysis } from '../editor/analysis';
 import { languageOf, type EditorSettings } from '../editor/types';
 import type { AsmDialect, RunParams, RunResult } from '../protocol';
@@ -95,13 +96,29 @@ export function compiledText(loader: SourceLoader, uri: string): string {
   try {
     a = analysisFor(loader, uri);
   } catch (e) {
-    return `; ${e instanceof Error ? e.message : String(e)}\n`;
+    return `; ${message(e)}\n`;
   }
   if (a.language !== 'bpftrace') return '; Show Compiled eBPF works on bpftrace scripts (.bt)\n';
   const errors = a.findings.filter((f) => f.severity === 'error');
   if (errors.length) return `; the script has errors, so it was not compiled:\n${errors.map((f) => '; ' + formatFinding('script', f)).join('\n')}\n`;
-  // TODO(probe compiler): compile through server/src/probe once the compiler lands.
-  return '; the probe compiler is not available in this build\n';
+  let compiled: ReturnType<typeof compileScript>;
+  try {
+    compiled = compileScript(a.probe!.text, uriToFile(uri), { ncpus: loader.settings(uri).cpus });
+  } catch (e) {
+    return `; the compiler failed: ${message(e)}\n`;
+  }
+  const problems = compiled.findings.filter((f) => f.severity === 'error');
+  if (problems.length) return `; the script could not be compiled:\n${problems.map((f) => '; ' + formatFinding('script', f)).join('\n')}\n`;
+  if (compiled.programs.length === 0) return '; the script has no probes to compile\n';
+  return compiled.programs.map((p) => p.asmText.replace(/\n*$/, '\n')).join('\n');
+}
+
+function uriToFile(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function programText(p: Program, dialect: AsmDialect): string[] {
