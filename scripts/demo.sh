@@ -13,7 +13,7 @@ if has verify; then
   cli verify examples/broken.bpf.s
 fi
 if has run; then
-  cli run examples/xdp-count.bpf.s --mem @examples/ipv4-tcp.packet.hex
+  cli run examples/xdp-count.bpf.s --packet @examples/ipv4-tcp.packet.hex
   cli run examples/sum-mnemonic.bpf.s --mem "01 02 03 04"
 fi
 if has check; then

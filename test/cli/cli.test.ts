@@ -106,3 +106,41 @@ char _license[] SEC("license") = "GPL";
     expect(again.out).toContain('xdp (xdp), 2 instructions');
   });
 });
+
+describe('ebpf-studio run', () => {
+  it('runs the XDP example on a packet: r0 named, map counted', () => {
+    const r = cli('run', path.join(EXAMPLES, 'xdp-count.bpf.s'), '--packet', `@${path.join(EXAMPLES, 'ipv4-tcp.packet.hex')}`);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('r0 = 2 (0x0000000000000002) XDP_PASS');
+    // protocol 6 (TCP) counted once
+    expect(r.out).toMatch(/proto_count \(array[^\n]*\n\s+\[6\] = 1/);
+  });
+
+  it('gives r1/r2 = memory/length with --mem', () => {
+    const r = cli('run', path.join(EXAMPLES, 'sum-mnemonic.bpf.s'), '--mem', '01 02 03 04 05');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('r0 = 15 ');
+  });
+
+  it('a memory fault exits 1 and names the line', () => {
+    const r = cli('run', path.join(EXAMPLES, 'broken.bpf.s'));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/broken\.bpf\.s:11: fault at instruction 7: .*null pointer/);
+  });
+
+  it('a runaway program stops at the budget', () => {
+    const dir = tempDir();
+    const f = path.join(dir, 'loop.bpf.s');
+    writeFileSync(f, 'r0 = 0\nl:\nr0 += 1\ngoto l\n');
+    const r = cli('run', f, '--budget', '1000');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/budget/i);
+  });
+
+  it('json output carries r0 and the maps', () => {
+    const r = cli('run', path.join(EXAMPLES, 'xdp-count.bpf.s'), '--packet', `@${path.join(EXAMPLES, 'ipv4-tcp.packet.hex')}`, '--format', 'json');
+    const j = JSON.parse(r.out);
+    expect(j.r0).toBe('0x0000000000000002');
+    expect(j.maps.find((m: { name: string }) => m.name === 'proto_count').entries).toHaveLength(1);
+  });
+});

@@ -1,5 +1,6 @@
 // The `ebpf-studio` command: one table of subcommands, each a small module.
 import { asmCommand, disasmCommand } from './asm-commands';
+import { runCommand } from './run-command';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError, type Io } from './common';
 
 interface Command {
@@ -10,6 +11,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   asm: { summary: 'assemble a .bpf.s file (kernel/LLVM or mnemonic syntax)', run: asmCommand },
   disasm: { summary: 'disassemble a .o, .bin or .bpf.s file', run: disasmCommand },
+  run: { summary: 'run a program in the VM: r0, output, maps (exit 1 on a fault)', run: runCommand },
 };
 
 /** Later modules add their commands here (verify, run, probe, check, compile, lsp, conformance-plugin). */
