@@ -315,3 +315,11 @@ describe('asm analysis', () => {
     expect(doc.insnAt(3)).toBeUndefined();
   });
 });
+
+describe('quick fixes from suggestions', () => {
+  it('offers the closest mnemonic for an unknown one', () => {
+    const a = analyze('mov %r0, 1\nexti\n');
+    const actions = F.codeActions(a, { start: at(1, 0), end: at(1, 4) });
+    expect(actions).toEqual([expect.objectContaining({ title: "Change to 'exit'", edits: [{ range: { start: at(1, 0), end: at(1, 4) }, newText: 'exit' }] })]);
+  });
+});

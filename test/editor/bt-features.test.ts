@@ -236,3 +236,13 @@ describe('bpftrace formatting', () => {
     }
   });
 });
+
+describe('bpftrace quick fixes', () => {
+  it('turns "Did you mean" into an edit', () => {
+    const a = analyze('BEGIN { prinft("hi\\n"); }\n');
+    const f = a.findings.find((x) => x.message.includes('Did you mean'));
+    expect(f).toBeDefined();
+    const actions = F.codeActions(a, f!.range);
+    expect(actions[0]).toMatchObject({ title: "Change to 'printf'", edits: [{ newText: 'printf', range: f!.range }] });
+  });
+});

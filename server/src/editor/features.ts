@@ -82,7 +82,7 @@ export function inlayHints(a: DocumentAnalysis, settings: EditorSettings, startL
 }
 
 export function codeActions(a: DocumentAnalysis, range: Range): CodeActionInfo[] {
-  return findingActions(a.findings, range);
+  return findingActions(a.findings, range, a.asm?.text ?? a.probe?.text);
 }
 
 export type { CompletionList };
