@@ -1,6 +1,7 @@
 // The `ebpf-studio` command: one table of subcommands, each a small module.
 import { asmCommand, disasmCommand } from './asm-commands';
 import { runCommand } from './run-command';
+import { startServer } from '../lsp/server';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError, type Io } from './common';
 
 interface Command {
@@ -12,7 +13,17 @@ const COMMANDS: Record<string, Command> = {
   asm: { summary: 'assemble a .bpf.s file (kernel/LLVM or mnemonic syntax)', run: asmCommand },
   disasm: { summary: 'disassemble a .o, .bin or .bpf.s file', run: disasmCommand },
   run: { summary: 'run a program in the VM: r0, output, maps (exit 1 on a fault)', run: runCommand },
+  lsp: { summary: 'the language server (--stdio, --node-ipc or --socket=PORT)', run: lspCommand },
 };
+
+/** Serves until the client disconnects; the transport flag is read from argv by the LSP library. */
+function lspCommand(args: string[]): Promise<number> {
+  if (!args.some((a) => a === '--stdio' || a === '--node-ipc' || a.startsWith('--socket=') || a.startsWith('--pipe='))) {
+    throw new UsageError('lsp needs a transport: --stdio, --node-ipc, --socket=PORT or --pipe=NAME');
+  }
+  const connection = startServer();
+  return new Promise((resolve) => connection.onExit(() => resolve(EXIT_OK)));
+}
 
 /** Later modules add their commands here (verify, run, probe, check, compile, lsp, conformance-plugin). */
 export function registerCommand(name: string, command: Command): void {
