@@ -268,9 +268,18 @@ describe('inlay hints and code actions', () => {
     expect(bt).toEqual([]);
   });
 
-  it('answers code action requests with only fixes that apply', async () => {
-    const actions = await req<unknown[]>('textDocument/codeAction', { ...doc(ASM_URI), range: range(2, 0, 2, 5), context: { diagnostics: [] } });
-    expect(actions).toEqual([]);
+  it('offers quick fixes on the diagnostics they fix, in both languages', async () => {
+    expect(await req<unknown[]>('textDocument/codeAction', { ...doc(ASM_URI), range: range(2, 0, 2, 5), context: { diagnostics: [] } })).toEqual([]);
+    const bt = 'file:///work/typo.bt';
+    await c.open(bt, 'bpftrace', 'BEGIN { prinft("hi\\n"); }\n');
+    const d = (await c.diagnostics(bt, 1)).diagnostics.find((x) => x.message.includes('Did you mean'))!;
+    const actions = await req<{ title: string; kind: string; diagnostics: unknown[]; edit: { changes: Record<string, unknown[]> } }[]>('textDocument/codeAction', { ...doc(bt), range: d.range, context: { diagnostics: [d] } });
+    expect(actions).toEqual([{ title: "Change to 'printf'", kind: 'quickfix', isPreferred: true, diagnostics: [d], edit: { changes: { [bt]: [{ range: d.range, newText: 'printf' }] } } }]);
+    const asm = 'file:///work/typo.bpf.s';
+    await c.open(asm, 'ebpf-asm', 'mov %r0, 0\nexti\n');
+    const e = (await c.diagnostics(asm, 1)).diagnostics[0];
+    const fix = await req<{ edit: { changes: Record<string, { newText: string }[]> } }[]>('textDocument/codeAction', { ...doc(asm), range: e.range, context: { diagnostics: [e] } });
+    expect(fix[0].edit.changes[asm]).toEqual([{ range: e.range, newText: 'exit' }]);
   });
 });
 
