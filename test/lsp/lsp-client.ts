@@ -61,8 +61,8 @@ export class LspClient {
   settings: Record<string, unknown> = {};
   stderr = '';
 
-  private constructor(args: string[]) {
-    this.proc = spawn('node', [SERVER, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  private constructor(args: string[], script: string) {
+    this.proc = spawn('node', [script, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc.stderr!.on('data', (d) => (this.stderr += String(d)));
     this.conn = createProtocolConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
@@ -86,8 +86,8 @@ export class LspClient {
     for (const f of w) f();
   }
 
-  static async start(settings: Record<string, unknown> = {}, args = ['--stdio']): Promise<LspClient> {
-    const c = new LspClient(args);
+  static async start(settings: Record<string, unknown> = {}, args = ['--stdio'], script = SERVER): Promise<LspClient> {
+    const c = new LspClient(args, script);
     c.settings = settings;
     await c.conn.sendRequest(InitializeRequest.type, {
       processId: process.pid,

@@ -9,7 +9,8 @@ import {
   PublishDiagnosticsNotification,
   type PublishDiagnosticsParams,
 } from 'vscode-languageserver-protocol/node';
-import { ensureBuilt, ROOT, SERVER } from './lsp-client';
+import path from 'node:path';
+import { ensureBuilt, LspClient, ROOT, SERVER } from './lsp-client';
 
 describe('transports', () => {
   it('serves over node IPC, as vscode-languageclient launches it', async () => {
@@ -30,6 +31,18 @@ describe('transports', () => {
     } finally {
       conn.dispose();
       proc.kill();
+    }
+  });
+
+  it('serves on stdio as `ebpf-studio lsp --stdio`, for other editors', async () => {
+    ensureBuilt();
+    const c = await LspClient.start({}, ['lsp', '--stdio'], path.join(ROOT, 'bin/ebpf-studio.js'));
+    try {
+      await c.open('file:///x.bpf.s', 'asm', 'bogus\n');
+      const p = await c.diagnostics('file:///x.bpf.s', 1);
+      expect(p.diagnostics.map((d) => d.code)).toEqual(['asm.unknown-mnemonic']);
+    } finally {
+      await c.stop();
     }
   });
 });
