@@ -1,6 +1,7 @@
 // The `ebpf-studio` command: one table of subcommands, each a small module.
 import { asmCommand, disasmCommand } from './asm-commands';
 import { runCommand } from './run-command';
+import { checkCommand, compileCommand } from './probe-commands';
 import { startServer } from '../lsp/server';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError, type Io } from './common';
 
@@ -13,6 +14,8 @@ const COMMANDS: Record<string, Command> = {
   asm: { summary: 'assemble a .bpf.s file (kernel/LLVM or mnemonic syntax)', run: asmCommand },
   disasm: { summary: 'disassemble a .o, .bin or .bpf.s file', run: disasmCommand },
   run: { summary: 'run a program in the VM: r0, output, maps (exit 1 on a fault)', run: runCommand },
+  check: { summary: 'check a probe script (.bt); exit 1 when it has errors', run: checkCommand },
+  compile: { summary: 'compile a probe script to eBPF assembly, one program per probe', run: compileCommand },
   lsp: { summary: 'the language server (--stdio, --node-ipc or --socket=PORT)', run: lspCommand },
 };
 
