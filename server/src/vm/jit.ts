@@ -173,7 +173,7 @@ function runtime() {
 }
 
 /** Compiles a loaded program for this machine (map addresses are baked in). */
-export function compileProgram(m: Machine, l: Loaded): CompiledFn {
+export function compileProgram(l: Loaded): CompiledFn {
   const { ops, leaders } = l.decoded;
   const n = ops.length;
   const out: string[] = [];

@@ -488,7 +488,7 @@ export class Machine {
     const l = this.prog;
     if (l.compiled === undefined) {
       try {
-        l.compiled = compileProgram(this, l);
+        l.compiled = compileProgram(l);
       } catch (e) {
         this.note(`the JavaScript compiler gave up on this program (${e instanceof Error ? e.message : String(e)}); stepping instead`);
         l.compiled = null;
