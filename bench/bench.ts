@@ -1,6 +1,8 @@
 // `npm run bench`: prints figures for each part; no assertion on time anywhere.
 import os from 'node:os';
 import { runAsmBench } from './asm-bench';
+import { formatLspBench, runLspBench } from './lsp-bench';
+import { runVmBench } from './vm-bench';
 
 function machine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -11,6 +13,10 @@ async function main(): Promise<void> {
   console.log(`eBPF Studio benchmarks on ${machine()}\n`);
   console.log('== assembler / disassembler');
   for (const r of runAsmBench()) console.log(`  ${r.name.padEnd(14)} ${r.figure}`);
+  console.log('\n== VM (../shared/bench programs)');
+  runVmBench({ print: true });
+  console.log('\n== language server');
+  for (const line of formatLspBench(await runLspBench())) console.log(`  ${line}`);
 }
 
 main().catch((e) => {
