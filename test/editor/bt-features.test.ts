@@ -224,6 +224,11 @@ describe('bpftrace formatting', () => {
     expect(formatBtText(text)).toBe('#include <linux/sched.h>\n/* a { comment\n   kept */\nBEGIN\n{\n\tprintf("{ not a block\\n");\n}\n');
   });
 
+  it('puts a call continued over lines 4 spaces past the statement, as the tools do', () => {
+    const text = 'BEGIN\n{\nprintf("%d %d\\n",\n1, 2);\n@x =\nhist(1);\n}\n';
+    expect(formatBtText(text)).toBe('BEGIN\n{\n\tprintf("%d %d\\n",\n\t    1, 2);\n\t@x =\n\t    hist(1);\n}\n');
+  });
+
   const tools = existsSync('/usr/sbin') ? readdirSync('/usr/sbin').filter((f) => f.endsWith('.bt')).map((f) => `/usr/sbin/${f}`) : [];
   it.skipIf(tools.length === 0)('keeps every bpftrace tool script parsing the same, and is idempotent on them', () => {
     for (const file of tools) {
@@ -234,6 +239,14 @@ describe('bpftrace formatting', () => {
       expect(strip(once), file).toBe(strip(text));
       expect(parseScript(once).findings.length, file).toBe(parseScript(text).findings.length);
     }
+  });
+
+  it.skipIf(tools.length === 0)('leaves the tool scripts written in the tab style exactly as they are', () => {
+    // Tab style: code indented by tabs, continuations by tabs and 4 spaces, comment lines starting with '*'.
+    const tabStyle = (t: string) => t.split('\n').every((l) => /^\t*( {4})?(?![ \t])/.test(l) || /^\s*\*/.test(l));
+    const styled = tools.filter((f) => tabStyle(readFileSync(f, 'utf8')));
+    expect(styled.length).toBeGreaterThan(tools.length / 2);
+    for (const file of styled) expect(formatBtText(readFileSync(file, 'utf8')), file).toBe(readFileSync(file, 'utf8'));
   });
 });
 

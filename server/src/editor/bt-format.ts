@@ -10,6 +10,9 @@ export interface BtFormatOptions {
   indent?: string;
 }
 
+/** Extra indentation of a line that continues an unclosed parenthesis, as the tools write it. */
+const CONTINUATION = '    ';
+
 /** Tops of blocks whose `{` stays on the line (everything else at the top level is a probe header). */
 const INLINE_BRACE_TOP = /^(config\b|fn\b|macro\b|struct\b|union\b|enum\b|typedef\b|let\b|#)/;
 
@@ -18,12 +21,15 @@ interface Scan {
   delta: number;
   /** Closing braces at the start of the line (they dedent the line itself). */
   leadingClose: number;
+  /** Parenthesis depth change: a call spread over lines continues on the next. */
+  parens: number;
   /** The line ends inside a block comment. */
   inComment: boolean;
 }
 
 function scanLine(line: string, inComment: boolean): Scan {
   let delta = 0;
+  let parens = 0;
   let leadingClose = 0;
   let seenCode = false;
   let inStr = false;
@@ -48,6 +54,8 @@ function scanLine(line: string, inComment: boolean): Scan {
       continue;
     }
     if (c === '"') inStr = true;
+    if (c === '(') parens++;
+    if (c === ')') parens--;
     if (c === '{') delta++;
     if (c === '}') {
       delta--;
@@ -55,7 +63,7 @@ function scanLine(line: string, inComment: boolean): Scan {
     }
     if (c !== '}' && c !== ' ' && c !== '\t') seenCode = true;
   }
-  return { delta, leadingClose, inComment };
+  return { delta, leadingClose, parens, inComment };
 }
 
 export function formatBtText(text: string, options: BtFormatOptions = {}): string {
@@ -64,6 +72,9 @@ export function formatBtText(text: string, options: BtFormatOptions = {}): strin
   const src = text.split(/\r?\n/);
   const out: string[] = [];
   let depth = 0;
+  let parens = 0;
+  /** The previous code line ended with an operator or a comma: this line continues it. */
+  let dangling = false;
   let inComment = false;
   let blank = 0;
   for (const raw of src) {
@@ -92,8 +103,15 @@ export function formatBtText(text: string, options: BtFormatOptions = {}): strin
     if (depth === 0 && body.endsWith('{') && body !== '{' && !INLINE_BRACE_TOP.test(body) && s.delta === 1 && !body.includes('//')) {
       out.push(body.slice(0, -1).trimEnd());
       out.push('{');
-    } else out.push(unit.repeat(level) + body);
+    } else {
+      const continues = (parens > 0 && !body.startsWith(')')) || (dangling && depth > 0 && !body.startsWith('{'));
+      out.push(unit.repeat(level) + (continues ? CONTINUATION : '') + body);
+    }
     depth = Math.max(0, depth + s.delta);
+    parens = Math.max(0, parens + s.parens);
+    // Comment-only lines do not end a statement, and neither do the comments after code.
+    const code = body.replace(/\/\*.*?\*\//g, '').replace(/\/\/.*$|\/\*.*$/, '').trimEnd();
+    if (code) dangling = /(?:[=,+\-*/%&|^?:<>]|&&|\|\|)$/.test(code) && !/(\+\+|--)$/.test(code);
   }
   // Drop blank lines at the end, keeping a final newline if there was one.
   while (out.length > 1 && out[out.length - 1] === '' && out[out.length - 2] === '') out.pop();
