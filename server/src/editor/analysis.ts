@@ -70,7 +70,15 @@ export function analyzeDocument(text: string, language: Language, settings: Edit
     const { verdict, summary } = summarize(findings, [], 'script');
     return { language, probe, findings, checks: [], verdict, summary };
   }
-  const asm = analyzeAsm(text, { file });
+  let asm: AsmDoc;
+  try {
+    asm = analyzeAsm(text, { file });
+  } catch (e) {
+    // Never expected; a document the assembler chokes on still gets an (empty) analysis and a finding.
+    asm = analyzeAsm('', { file });
+    const findings = [internalError('assembler', e)];
+    return { language, asm, findings, checks: [], verdict: 'error', summary: findings[0].message };
+  }
   const findings = [...asm.result.findings];
   let checks: ProgramCheck[] = [];
   if (hooks.verifyAsm && !firstError(findings) && asm.result.programs.length > 0) {
