@@ -173,7 +173,7 @@ export function randomKernelProgram(r: Rng, type: 'socket_filter' | 'sched_cls' 
     else insns.push(mk(0xb7, reg, 0, 0, r.imm32()));
   }
   for (let s = 1; s <= STACK_SLOTS; s++) insns.push(mk(0x7a, 10, 0, -8 * s, r.imm32())); // *(u64 *)(r10 - 8s) = imm
-  if (type === 'socket_filter') insns.push(mk(0xbf, 6, 1, 0, 0)); // ld_abs wants the context in r6
+  insns.push(mk(0xbf, 6, 1, 0, 0)); // r6 = ctx: ld_abs wants it there, and helpers take it from there
   const bodyStart = insns.length;
   const body: Insn[] = [];
   while (body.length < length) body.push(...randomKernelInsn(r, type, bodyStart + body.length, bodyStart + length));
@@ -185,7 +185,10 @@ export function randomKernelProgram(r: Rng, type: 'socket_filter' | 'sched_cls' 
     if (cls === 0x05 || cls === 0x06) insn.off = Math.max(0, Math.min(insn.off, exitSlot - (bodyStart + i + 1)));
   }
   insns.push(...body);
-  if (check >= 0) insns[check].off = exitSlot - (check + 1);
+  // Some programs end with a helper call (packet helpers, checksums), its result folded into r0.
+  if (r.chance(0.5)) insns.push(...helperTail(r, type));
+  // A packet shorter than the guaranteed 64 bytes goes straight to the exit (r0 is set by then).
+  if (check >= 0) insns[check].off = insns.length - (check + 1);
   insns.push(mk(0x95, 0, 0, 0, 0));
   return prog(`kernel-${type}`, type, insns);
 }
@@ -196,8 +199,7 @@ function randomKernelInsn(r: Rng, type: 'socket_filter' | 'sched_cls' | 'xdp', s
   const dst = r.pick(SCALARS);
   const src = r.pick(SCALARS);
   if (roll < 45) {
-    const f = r.pick(ARITH);
-    return [makeInsn(f, { dst, src, imm: f.kind === 'alu' && /sh/.test(f.alu!.name) ? r.range(0, f.width - 1) : r.imm32() })];
+    return [arithInsn(r, dst, src)];
   }
   if (roll < 60) {
     const f = r.pick(JUMPS);
@@ -236,7 +238,38 @@ function randomKernelInsn(r: Rng, type: 'socket_filter' | 'sched_cls' | 'xdp', s
     out.push({ opcode: 0xb7, dst: 4, src: 0, off: 0, imm: r.imm32() }, { opcode: 0xb7, dst: 5, src: 0, off: 0, imm: r.imm32() });
     return out;
   }
-  return [makeInsn(r.pick(ARITH), { dst, src, imm: r.imm32() })];
+  return [arithInsn(r, dst, src)];
+}
+
+/** A helper call on the context (r6) or the stack, then r0 ^= r8 (r6-r9 survive calls). */
+function helperTail(r: Rng, type: 'socket_filter' | 'sched_cls' | 'xdp'): Insn[] {
+  const mk = (opcode: number, dst: number, src: number, off: number, imm: number): Insn => ({ opcode, dst, src, off, imm });
+  const mov = (dst: number, imm: number) => mk(0xb7, dst, 0, 0, imm);
+  const call = (id: number) => mk(0x85, 0, 0, 0, id);
+  const choices: (() => Insn[])[] = [
+    // bpf_skb_load_bytes(ctx, offset, r10 - 64, len)
+    // (bpf_xdp_load_bytes for XDP), then r0 ^= the first loaded word
+    () => [mk(0xbf, 1, 6, 0, 0), mov(2, r.range(0, 80)), mk(0xbf, 3, 10, 0, 0), mk(0x07, 3, 0, 0, -64), mov(4, r.range(1, 32)), call(type === 'xdp' ? 189 : 26), mk(0x79, 7, 10, -64, 0), mk(0xaf, 0, 7, 0, 0)],
+  ];
+  if (type !== 'socket_filter') {
+    // bpf_csum_diff(r10 - 64, from_size, r10 - 32, to_size, seed)
+    choices.push(() => [mk(0xbf, 1, 10, 0, 0), mk(0x07, 1, 0, 0, -64), mov(2, r.pick([0, 4, 8, 12, 16, 6])), mk(0xbf, 3, 10, 0, 0), mk(0x07, 3, 0, 0, -32), mov(4, r.pick([0, 4, 8, 16, 32])), mk(0xbf, 5, 9, 0, 0), call(28)]);
+  }
+  if (type === 'xdp') {
+    // bpf_xdp_adjust_head / adjust_tail (ctx, delta), including deltas the kernel refuses
+    choices.push(() => [mk(0xbf, 1, 6, 0, 0), mov(2, r.pick([-300, -216, -200, -14, -1, 0, 1, 14, 50, 200])), call(44)]);
+    choices.push(() => [mk(0xbf, 1, 6, 0, 0), mov(2, r.pick([-200, -60, -50, -4, 0, 3, 100, 3000, 4000])), call(65)]);
+  }
+  if (type === 'socket_filter') choices.length = 1;
+  return [...r.pick(choices)(), mk(0xaf, 0, 8, 0, 0)];
+}
+
+function arithInsn(r: Rng, dst: number, src: number): Insn {
+  const f = r.pick(ARITH);
+  const name = f.alu?.name ?? '';
+  // The verifier refuses shifts by an immediate of the width or more, and division by an immediate 0.
+  const imm = /sh$/.test(name) ? r.range(0, f.width - 1) : /div|mod/.test(name) ? r.imm32() || 7 : r.imm32();
+  return makeInsn(f, { dst, src, imm });
 }
 
 export function randomPacket(r: Rng, len: number): Uint8Array {

@@ -40,6 +40,17 @@ export function csumPartial(bytes: Uint8Array, seed: number): number {
   return Number(r);
 }
 
+/** Adds two 32-bit partial sums with the end-around carry. */
+function csumAdd(a: number, b: number): number {
+  const r = (a + b) >>> 0;
+  return (r + (r < b ? 1 : 0)) >>> 0;
+}
+
+function csumFrom32to16(sum: number): number {
+  const s = (sum + (((sum >>> 16) | (sum << 16)) >>> 0)) >>> 0;
+  return s >>> 16;
+}
+
 export const PACKET_HELPERS: Helper[] = [
   {
     id: 26,
@@ -72,6 +83,23 @@ export const PACKET_HELPERS: Helper[] = [
       return 0n;
     },
   },
+  { id: 188, name: 'bpf_xdp_get_buff_len', run: (m) => BigInt(packetOf(m, 'xdp', 'bpf_xdp_get_buff_len').end - packetOf(m, 'xdp', 'bpf_xdp_get_buff_len').data) },
+  ...([189, 190] as const).map((id): Helper => ({
+    id,
+    name: id === 189 ? 'bpf_xdp_load_bytes' : 'bpf_xdp_store_bytes',
+    run(m) {
+      const helper = id === 189 ? 'bpf_xdp_load_bytes' : 'bpf_xdp_store_bytes';
+      const p = packetOf(m, 'xdp', helper);
+      const offset = u32(m.arg(2));
+      const len = u32(m.arg(4));
+      // Unlike skb_load_bytes, the buffer is left alone on failure.
+      if (offset > 0xffff || len > 0xffff) return neg(ERRNO.EFAULT);
+      if (offset + len > p.end - p.data) return neg(ERRNO.EINVAL);
+      if (id === 189) m.mem.writeBytes(m.arg(3), p.region.u8.slice(p.data + offset, p.data + offset + len), `${helper} write`);
+      else p.region.u8.set(m.mem.readBytes(m.arg(3), len, `${helper} read`), p.data + offset);
+      return 0n;
+    },
+  })),
   {
     id: 44,
     name: 'bpf_xdp_adjust_head',
@@ -146,16 +174,17 @@ export const PACKET_HELPERS: Helper[] = [
   {
     id: 28,
     name: 'bpf_csum_diff',
+    // Linux 6.13 and later: no scratch buffer, any sizes, and the result folded to 16 bits.
     run(m) {
       const fromSize = u32(m.arg(2));
       const toSize = u32(m.arg(4));
-      if ((fromSize | toSize) & 3 || fromSize + toSize > 512) return neg(ERRNO.EINVAL);
       const from = m.mem.readBytes(m.arg(1), fromSize, 'bpf_csum_diff from read');
       const to = m.mem.readBytes(m.arg(3), toSize, 'bpf_csum_diff to read');
-      const diff = new Uint8Array(fromSize + toSize);
-      for (let i = 0; i < fromSize; i++) diff[i] = ~from[i] & 0xff;
-      diff.set(to, fromSize);
-      return BigInt(csumPartial(diff, u32(m.arg(5))));
+      let ret = u32(m.arg(5));
+      if (fromSize && toSize) ret = csumAdd(csumPartial(to, ret), ~csumPartial(from, 0) >>> 0);
+      else if (toSize) ret = csumPartial(to, ret);
+      else if (fromSize) ret = ~csumPartial(from, ~ret >>> 0) >>> 0;
+      return BigInt(csumFrom32to16(ret));
     },
   },
 ];
