@@ -1,0 +1,148 @@
+// Typed values read back from the bytes the programs wrote (map keys and values, printf
+// records), and their text as bpftrace prints it in text and JSON output.
+import type { Type } from '../types';
+import { storageSize, tupleOffsets, elemSize } from '../compile/layout';
+
+/** What user space resolves by itself: probe names, kernel symbols, stacks, user names. */
+export interface Resolver {
+  probe(id: number): string;
+  ksym(addr: bigint): string;
+  stack(id: bigint, user: boolean): string;
+  username(uid: bigint): string;
+}
+
+export type Value =
+  | { kind: 'int'; value: bigint }
+  | { kind: 'str'; text: string }
+  /** Resolved text (symbols, probe names, stacks): quoted in JSON like strings. */
+  | { kind: 'sym'; text: string }
+  | { kind: 'tuple'; elems: Value[] }
+  | { kind: 'array'; elems: Value[] };
+
+export function readU64(bytes: Uint8Array, at: number): bigint {
+  let v = 0n;
+  for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i] ?? 0);
+  return v;
+}
+
+function readUint(bytes: Uint8Array, at: number, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[at + i] ?? 0);
+  return v;
+}
+
+/** A NUL-terminated string in at most `size` bytes. */
+export function readCString(bytes: Uint8Array, at: number, size: number): string {
+  let end = at;
+  const stop = Math.min(bytes.length, at + size);
+  while (end < stop && bytes[end] !== 0) end++;
+  return Buffer.from(bytes.subarray(at, end)).toString('utf8');
+}
+
+/** An integer as the type prints it: its width and sign applied to the 64-bit word. */
+export function intValue(raw: bigint, t: Type): bigint {
+  if (t.kind === 'int') return t.signed ? BigInt.asIntN(t.bits, raw) : BigInt.asUintN(t.bits, raw);
+  if (t.kind === 'bool') return raw === 0n ? 0n : 1n;
+  if (t.kind === 'agg') return t.agg === 'count' ? BigInt.asUintN(64, raw) : BigInt.asIntN(64, raw);
+  return BigInt.asUintN(64, raw);
+}
+
+/** Decodes a value of type `t` laid out at `at` (the compiler's storage layout). */
+export function decodeValue(t: Type, bytes: Uint8Array, at: number, r: Resolver): Value {
+  switch (t.kind) {
+    case 'string':
+    case 'buffer':
+      return { kind: 'str', text: readCString(bytes, at, t.size) };
+    case 'tuple': {
+      const offs = tupleOffsets(t.elems);
+      return { kind: 'tuple', elems: t.elems.map((e, i) => decodeValue(e, bytes, at + offs[i]!, r)) };
+    }
+    case 'array': {
+      const es = elemSize(t.elem) ?? 1;
+      const elems: Value[] = [];
+      for (let i = 0; i < t.length; i++) {
+        const raw = readUint(bytes, at + i * es, es);
+        elems.push({ kind: 'int', value: intValue(raw, t.elem) });
+      }
+      return { kind: 'array', elems };
+    }
+    case 'pointer':
+      return { kind: 'sym', text: `0x${readU64(bytes, at).toString(16)}` };
+    case 'ksym':
+    case 'usym':
+      return { kind: 'sym', text: r.ksym(readU64(bytes, at)) };
+    case 'probe':
+      return { kind: 'sym', text: r.probe(Number(readU64(bytes, at))) };
+    case 'username':
+      return { kind: 'sym', text: r.username(readU64(bytes, at)) };
+    case 'stack':
+      return { kind: 'sym', text: r.stack(BigInt.asIntN(64, readU64(bytes, at)), t.user) };
+    case 'strerror':
+      return { kind: 'sym', text: strerror(Number(BigInt.asIntN(64, readU64(bytes, at)))) };
+    default:
+      return { kind: 'int', value: intValue(readU64(bytes, at), t) };
+  }
+}
+
+export function valueText(v: Value): string {
+  switch (v.kind) {
+    case 'int':
+      return v.value.toString();
+    case 'str':
+    case 'sym':
+      return v.text;
+    case 'tuple':
+      return `(${v.elems.map(valueText).join(', ')})`;
+    case 'array':
+      return `[${v.elems.map(valueText).join(',')}]`;
+  }
+}
+
+/** bpftrace's JSON escaping: quote, backslash, \n \r \t, other control characters as \u00XX. */
+export function jsonEscape(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c <= 0x1f) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch;
+  }
+  return out;
+}
+
+export function valueJson(v: Value): string {
+  switch (v.kind) {
+    case 'int':
+      return v.value.toString();
+    case 'str':
+    case 'sym':
+      return `"${jsonEscape(v.text)}"`;
+    case 'tuple':
+    case 'array':
+      return `[${v.elems.map(valueJson).join(',')}]`;
+  }
+}
+
+/** Bytes the value of a type takes in a record (the compiler's layout). */
+export function slotSize(t: Type): number {
+  return storageSize(t) ?? 8;
+}
+
+const ERRNO_TEXT: Record<number, string> = {
+  1: 'Operation not permitted', 2: 'No such file or directory', 3: 'No such process', 4: 'Interrupted system call',
+  5: 'Input/output error', 6: 'No such device or address', 7: 'Argument list too long', 8: 'Exec format error',
+  9: 'Bad file descriptor', 10: 'No child processes', 11: 'Resource temporarily unavailable', 12: 'Cannot allocate memory',
+  13: 'Permission denied', 14: 'Bad address', 16: 'Device or resource busy', 17: 'File exists', 19: 'No such device',
+  20: 'Not a directory', 21: 'Is a directory', 22: 'Invalid argument', 24: 'Too many open files', 28: 'No space left on device',
+  32: 'Broken pipe', 36: 'File name too long', 38: 'Function not implemented', 95: 'Operation not supported',
+  104: 'Connection reset by peer', 110: 'Connection timed out', 111: 'Connection refused',
+};
+
+/** glibc's strerror() text for common errno values. */
+export function strerror(n: number): string {
+  return ERRNO_TEXT[n] ?? `Unknown error ${n}`;
+}

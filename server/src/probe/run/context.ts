@@ -1,0 +1,101 @@
+// What a program sees when an event fires: its context (pt_regs with the arguments, a tracepoint
+// record, raw tracepoint args) and the simulated memory holding its string arguments.
+import type { CtxInput, ValueInput } from '../../vm';
+import type { AttachSpec } from '../compile/sections';
+import type { TracepointField } from '../tracepoints';
+import type { ArgValue, ProbeEvent } from './events';
+
+export interface BuiltContext {
+  ctx: CtxInput;
+  /** Problems with the event for this probe (reported once per event line). */
+  problems: string[];
+}
+
+class Strings {
+  readonly memory: NonNullable<CtxInput['memory']> = [];
+  ref(s: string): string {
+    const name = `str${this.memory.length}`;
+    this.memory.push({ name, text: s, writable: false });
+    return `&${name}`;
+  }
+  value(v: ArgValue): ValueInput {
+    return typeof v === 'string' ? this.ref(v) : v;
+  }
+}
+
+function isPointerField(f: TracepointField): boolean {
+  return /\*\s*$/.test(f.type.trim());
+}
+
+function writeLE(bytes: Uint8Array, at: number, size: number, v: bigint): void {
+  let x = BigInt.asUintN(64, v);
+  for (let i = 0; i < size; i++) {
+    bytes[at + i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+}
+
+/** A tracepoint record: fields at their offsets; `__data_loc` strings appended after the fields. */
+function tracepointContext(spec: AttachSpec, ev: ProbeEvent, s: Strings, problems: string[]): CtxInput {
+  const fmt = spec.tracepoint!;
+  const args = ev.args;
+  if (Array.isArray(args)) {
+    problems.push(`${spec.name} takes its arguments by field name: "args": {"${fmt.fields[0]?.name ?? 'field'}": ...}`);
+    return { tracepointFields: fmt.fields };
+  }
+  const given = args ?? {};
+  const known = new Set(fmt.fields.map((f) => f.name));
+  for (const k of Object.keys(given)) {
+    if (!known.has(k)) problems.push(`${spec.name} has no field "${k}" (its fields: ${fmt.fields.map((f) => f.name).join(', ')})`);
+  }
+  const end = Math.max(8, ...fmt.fields.map((f) => f.offset + f.size));
+  const extra: Uint8Array[] = [];
+  let dataAt = (end + 7) & ~7;
+  const locs: { f: TracepointField; loc: number }[] = [];
+  const fields: Record<string, ValueInput> = {};
+  for (const f of fmt.fields) {
+    const v = given[f.name];
+    if (v === undefined) continue;
+    if (f.dataLoc) {
+      const text = typeof v === 'string' ? v : v.toString();
+      const bytes = new TextEncoder().encode(text + '\0');
+      locs.push({ f, loc: (bytes.length << 16) | dataAt });
+      extra.push(bytes);
+      dataAt += bytes.length;
+    } else if (typeof v === 'string' && !isPointerField(f) && f.size > 8) {
+      fields[f.name] = v; // an inline char array
+    } else if (typeof v === 'string' && !isPointerField(f)) {
+      problems.push(`args.${f.name} (${f.type}) is a number, not a string`);
+    } else {
+      fields[f.name] = s.value(v);
+    }
+  }
+  const raw = new Uint8Array((dataAt + 7) & ~7);
+  let at = (end + 7) & ~7;
+  for (const b of extra) {
+    raw.set(b, at);
+    at += b.length;
+  }
+  for (const { f, loc } of locs) writeLE(raw, f.offset, Math.min(f.size, 4), BigInt(loc));
+  // A pseudo field covers the appended data so the record is long enough to hold it.
+  const tracepointFields = raw.length > end ? [...fmt.fields, { name: '__data_loc_area', offset: (end + 7) & ~7, size: raw.length - ((end + 7) & ~7), signed: false }] : fmt.fields;
+  return { tracepointFields, raw, fields };
+}
+
+/** The context for running `spec`'s program on `ev`. */
+export function buildContext(spec: AttachSpec, ev: ProbeEvent): BuiltContext {
+  const s = new Strings();
+  const problems: string[] = [];
+  const k = spec.kind.name;
+  let ctx: CtxInput = {};
+  if (k === 'tracepoint' && spec.tracepoint) {
+    ctx = tracepointContext(spec, ev, s, problems);
+  } else if (k === 'kprobe' || k === 'uprobe' || k === 'usdt' || k === 'rawtracepoint') {
+    if (ev.args && !Array.isArray(ev.args)) problems.push(`${k} events take "args" as a list (arg0, arg1, ...), not an object`);
+    else if (ev.args) ctx = { args: ev.args.map((v) => s.value(v)) };
+  } else if (k === 'kretprobe' || k === 'uretprobe') {
+    if (ev.retval !== undefined) ctx = { fields: { ax: s.value(ev.retval) } };
+  }
+  if (s.memory.length) ctx.memory = s.memory;
+  return { ctx, problems };
+}

@@ -1,0 +1,375 @@
+// Runs a bpftrace script against events in the VM and prints what bpftrace would print:
+// BEGIN first; then each event, in order, runs every probe that matches it (interval and profile
+// probes fire as the events' timestamps pass their period); END last, or right after exit();
+// then the maps. Map contents persist across all of it, as in the kernel.
+import type { Finding } from '../../core/types';
+import type { AttachInfo } from '../checker';
+import { RECORD_HEADER, type Action } from '../compile/actions';
+import { CompileError } from '../compile/errors';
+import { ScriptCompiler, type CompileOptions } from '../compile/index';
+import { START_MAP, internalMapSpecs, type MapPlan } from '../compile/maps';
+import type { CompiledProgram } from '../compile/program';
+import { canonicalName } from '../compile/sections';
+import { formatPrintf } from '../output/printf';
+import { strftime } from '../output/strftime';
+import { decodeValue, readU64, valueText, type Resolver } from '../output/values';
+import { createWriter, type OutputFormat, type OutputWriter } from '../output/writer';
+import { globMatch } from '../tracepoints';
+import { buildContext } from './context';
+import { eventsFromObjects, readEvents, type EventInput, type ProbeEvent } from './events';
+import { generateEvents } from './generate';
+import { MapStore, runInVm, type TaskState } from './vm';
+
+export interface RunOptions extends Omit<CompileOptions, 'ncpus'> {
+  file?: string;
+  /** JSON Lines text or event objects; omitted: a synthetic workload is generated. */
+  events?: EventInput[] | string;
+  /** Name of the events file, for messages. */
+  eventsFile?: string;
+  format?: OutputFormat;
+  /** Seed for the generated workload and bpf_get_prandom_u32. */
+  seed?: number;
+  /** Simulated CPUs (default: the highest cpu in the events + 1). */
+  cpus?: number;
+  /** How long timer-only scripts run, in ns (default 10 s). */
+  durationNs?: bigint;
+  /** Instructions one program run may execute (default 1,000,000). */
+  budget?: number;
+}
+
+export interface MapSummary {
+  name: string;
+  entries: { key: string[]; value: string }[];
+}
+
+export interface RunScriptResult {
+  /** What bpftrace would print. */
+  output: string;
+  /** The maps at the end, entry by entry, as text. */
+  maps: MapSummary[];
+  /** Script findings (check/compile), events-file findings, and run-time problems. */
+  findings: Finding[];
+  /** Findings about the events file, for file:line:column messages against it. */
+  eventFindings: Finding[];
+  /** How many program runs there were. */
+  runs: number;
+  exited: boolean;
+}
+
+const BPFTRACE_TASK = { pid: 4242, tid: 4242, uid: 0, gid: 0, comm: 'bpftrace' };
+const DEFAULT_DURATION = 10_000_000_000n;
+const MAX_TIMER_FIRINGS = 100_000;
+const MAX_RUNS = 2_000_000;
+const MAX_CONCRETE_PROBES = 512;
+
+interface Timer {
+  probeIndex: number;
+  program: CompiledProgram;
+  period: bigint;
+  next: bigint;
+  everyCpu: boolean;
+}
+
+/** Whether an attach point as written matches a concrete event probe name. */
+function attachMatches(ai: AttachInfo, probe: string): boolean {
+  if (!ai.kind) return false;
+  const written = canonicalName(ai.kind, ai.node.parts);
+  if (written === probe || globMatch(written, probe)) return true;
+  const [kind, ...parts] = probe.split(':');
+  if (kind !== ai.kind.name) return false;
+  const t = ai.target;
+  if (!t) return false;
+  const last = (parts[parts.length - 1] ?? '').replace(/\+.*$/, '');
+  switch (kind) {
+    case 'kprobe':
+    case 'kretprobe':
+      return !!t.func && globMatch(t.func, last);
+    case 'uprobe':
+    case 'uretprobe': {
+      const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+      const bin = parts.slice(0, -1).join(':');
+      return !!t.func && globMatch(t.func, last) && (!!t.binary && (globMatch(t.binary, bin) || base(t.binary) === base(bin)));
+    }
+    case 'software':
+    case 'hardware':
+      return t.perfEvent === parts[0];
+    default:
+      return false;
+  }
+}
+
+class Run {
+  readonly findings: Finding[] = [];
+  readonly store: MapStore;
+  readonly writer: OutputWriter;
+  readonly plans: Map<string, MapPlan>;
+  readonly symbols: Map<string, bigint>;
+  private readonly concrete = new Map<string, { probeIndex: number; program: CompiledProgram }[]>();
+  private readonly lastTask = new Map<number, TaskState>();
+  exited = false;
+  /** Set by exit(): the run stops after the current program. */
+  exitCalled = false;
+  runs = 0;
+  now = 0n;
+  private readonly reported = new Set<string>();
+
+  constructor(
+    readonly sc: ScriptCompiler,
+    format: OutputFormat,
+    cpus: number,
+    readonly start: bigint,
+    readonly budget: number,
+    readonly eventsFile: string,
+  ) {
+    this.store = new MapStore(cpus);
+    this.plans = new Map(sc.maps.map((m) => [m.name, m]));
+    for (const m of sc.maps) this.store.declare(m.spec);
+    const start8 = new Uint8Array(8);
+    new DataView(start8.buffer).setBigUint64(0, start, true);
+    this.store.declare(internalMapSpecs()[START_MAP]!);
+    this.store.set(START_MAP, new Uint8Array(4), start8);
+    this.symbols = sc.env.symbols;
+    this.writer = createWriter(format, this.resolver());
+  }
+
+  private resolver(): Resolver {
+    const byAddr = (): Map<bigint, string> => new Map([...this.symbols].map(([n, a]) => [a, n]));
+    return {
+      probe: (id) => this.sc.env.probeNames[id] ?? `probe#${id}`,
+      ksym: (addr) => byAddr().get(addr) ?? `0x${addr.toString(16)}`,
+      username: (uid) => (uid === 0n ? 'root' : ''),
+      stack: (id, _user) => {
+        const ips = id >= 0n ? this.store.stacks.get(Number(id)) : undefined;
+        if (!ips) return '';
+        const names = byAddr();
+        return '\n' + ips.map((ip) => `        ${names.has(ip) ? `${names.get(ip)}+0` : `0x${ip.toString(16)}`}\n`).join('');
+      },
+    };
+  }
+
+  symbol(name: string): bigint {
+    let a = this.symbols.get(name);
+    if (a === undefined) {
+      a = 0xffffffff81000000n + BigInt(this.symbols.size) * 0x1000n;
+      this.symbols.set(name, a);
+    }
+    return a;
+  }
+
+  warn(message: string, line?: number): void {
+    const key = `${line}:${message}`;
+    if (this.reported.has(key) || this.reported.size > 200) return;
+    this.reported.add(key);
+    const l = Math.max(0, (line ?? 1) - 1);
+    this.findings.push({ range: { start: { line: l, col: 0 }, end: { line: l, col: 1 } }, severity: 'warning', message: line ? `${this.eventsFile}:${line}: ${message}` : message, code: 'probe.run' });
+  }
+
+  /** Programs to run for an event's probe, compiled once per concrete name. */
+  programsFor(probe: string): { probeIndex: number; program: CompiledProgram }[] {
+    let hit = this.concrete.get(probe);
+    if (hit) return hit;
+    hit = [];
+    if (this.concrete.size < MAX_CONCRETE_PROBES) {
+      this.sc.probes.forEach((info, i) => {
+        if (!info.attach.some((ai) => attachMatches(ai, probe))) return;
+        try {
+          hit!.push({ probeIndex: i, program: this.sc.compileFor(i, probe) });
+        } catch (e) {
+          if (!(e instanceof CompileError)) throw e;
+          this.warn(`cannot run ${probe}: ${e.message}`);
+        }
+      });
+    }
+    this.concrete.set(probe, hit);
+    return hit;
+  }
+
+  exec(program: CompiledProgram, task: TaskState, cpu: number, ts: bigint, ev?: ProbeEvent, force = false): void {
+    if ((this.exited && !force) || this.runs >= MAX_RUNS) return;
+    this.runs++;
+    this.now = ts;
+    const built = ev ? buildContext(program.attach, ev) : { ctx: {}, problems: [] };
+    for (const p of built.problems) this.warn(p, ev?.line);
+    const out = runInVm(this.store, { program: program.program, task, cpu, ts, ctx: built.ctx }, this.budget);
+    for (const rec of out.records) this.action(rec);
+    if (out.fault) this.warn(`${program.probe} stopped early in the VM: ${out.fault}`, ev?.line);
+  }
+
+  private action(rec: Uint8Array): void {
+    const id = Number(readU64(rec, 0));
+    const a: Action | undefined = this.sc.actionList[id];
+    if (!a) return;
+    const r = this.resolver();
+    switch (a.kind) {
+      case 'printf':
+        this.writer.printf(formatPrintf(a.format, a.args.map((s) => decodeValue(s.type, rec, s.offset, r))));
+        return;
+      case 'print_value':
+        this.writer.value(decodeValue(a.arg.type, rec, a.arg.offset, r));
+        return;
+      case 'print_map': {
+        const plan = this.plans.get(a.map);
+        if (plan) this.writer.map(plan, this.store.entries(plan.sym), { top: a.top, div: a.div });
+        return;
+      }
+      case 'clear':
+        this.store.clear(this.plans.get(a.map)?.sym ?? '');
+        return;
+      case 'zero':
+        this.store.zero(this.plans.get(a.map)?.sym ?? '');
+        return;
+      case 'delete_buckets':
+        this.store.deletePrefix(this.plans.get(a.map)?.sym ?? '', rec.subarray(RECORD_HEADER, RECORD_HEADER + a.keySize));
+        return;
+      case 'time':
+        this.writer.time(strftime(a.format, Number(this.now / 1_000_000n)));
+        return;
+      case 'exit':
+        this.exited = true;
+        this.exitCalled = true;
+        return;
+    }
+  }
+
+  taskFor(ev: ProbeEvent): TaskState {
+    const fn = ev.probe.split(':').pop()!.replace(/\+.*$/, '');
+    const kprobe = ev.probe.startsWith('kprobe:') || ev.probe.startsWith('kretprobe:');
+    const kstack = (ev.kstack ?? (kprobe ? [fn] : [])).map((n) => this.symbol(n));
+    const ustack = (ev.ustack ?? []).map((n) => this.symbol(n));
+    const t: TaskState = { pid: ev.pid, tid: ev.tid, uid: ev.uid, gid: ev.gid, comm: ev.comm, kernelStack: kstack, userStack: ustack };
+    this.lastTask.set(ev.cpu, t);
+    return t;
+  }
+
+  /** The task a timer interrupts on a CPU: the last one seen there, or the idle task. */
+  timerTask(cpu: number): TaskState {
+    return this.lastTask.get(cpu) ?? { pid: 0, tid: 0, uid: 0, gid: 0, comm: `swapper/${cpu}`, kernelStack: [], userStack: [] };
+  }
+
+  printMaps(): void {
+    this.writer.exitBanner();
+    for (const plan of this.sc.maps) this.writer.map(plan, this.store.entries(plan.sym));
+  }
+
+  summaries(): MapSummary[] {
+    const r = this.resolver();
+    return this.sc.maps.map((plan) => ({
+      name: plan.name,
+      entries: this.store.entries(plan.sym).map((e) => {
+        let at = 0;
+        const key = plan.keys.map((t) => {
+          const v = valueText(decodeValue(t, e.key, at, r));
+          at += t.kind === 'string' || t.kind === 'buffer' ? (t.size + 7) & ~7 : 8;
+          return v;
+        });
+        return { key, value: Buffer.from(e.values[0] ?? []).toString('hex') };
+      }),
+    }));
+  }
+}
+
+function periodOf(ai: AttachInfo): bigint | undefined {
+  const t = ai.target;
+  if (!t) return undefined;
+  if (t.periodNs) return BigInt(Math.max(1, Math.round(t.periodNs)));
+  if (t.hz) return BigInt(Math.max(1, Math.round(1e9 / t.hz)));
+  return undefined;
+}
+
+/** How many probes bpftrace would say it attaches: wildcards count what they match. */
+function attachCount(sc: ScriptCompiler): number {
+  let n = 0;
+  const funcs = sc.checked.info.types.btf?.funcNames();
+  for (const info of sc.probes) {
+    for (const ai of info.attach) {
+      if (!ai.kind) continue;
+      if (ai.tracepoints && ai.tracepoints.length > 1) n += ai.tracepoints.length;
+      else if (ai.target?.wildcard && ai.target.func && funcs && (ai.kind.name === 'kprobe' || ai.kind.name === 'kretprobe')) {
+        let c = 0;
+        for (const f of funcs) if (globMatch(ai.target.func, f)) c++;
+        n += Math.max(1, c);
+      } else n++;
+    }
+  }
+  return n;
+}
+
+/** Runs a script. Never throws: problems come back as findings. */
+export function runScript(text: string, options: RunOptions = {}): RunScriptResult {
+  const eventsFile = options.eventsFile ?? 'events';
+  const empty = (findings: Finding[], eventFindings: Finding[] = []): RunScriptResult => ({ output: '', maps: [], findings, eventFindings, runs: 0, exited: false });
+  let events: ProbeEvent[];
+  let eventFindings: Finding[] = [];
+  let probe: ScriptCompiler | undefined;
+  if (options.events === undefined) {
+    probe = new ScriptCompiler(text, options.file, options);
+    if (probe.hasErrors) return empty(probe.findings);
+    events = generateEvents(probe, options.seed ?? 1);
+  } else {
+    const r = typeof options.events === 'string' ? readEvents(options.events) : eventsFromObjects(options.events);
+    events = r.events;
+    eventFindings = r.findings;
+    if (eventFindings.some((f) => f.severity === 'error')) return empty([], eventFindings);
+  }
+  const cpus = Math.max(1, options.cpus ?? Math.max(0, ...events.map((e) => e.cpu)) + 1);
+  const sc = probe && cpus === 1 ? probe : new ScriptCompiler(text, options.file, { ...options, ncpus: cpus });
+  if (sc.hasErrors) return empty(sc.findings, eventFindings);
+  const all = sc.compileAll();
+  if (all.findings.length) return empty([...sc.findings, ...all.findings], eventFindings);
+
+  const start = events[0]?.ts ?? 0n;
+  const run = new Run(sc, options.format ?? 'text', cpus, start, options.budget ?? 1_000_000, eventsFile);
+  run.findings.push(...sc.findings);
+  run.writer.attached(attachCount(sc));
+
+  const byKind = (k: string) => all.programs.filter((p) => p.attach.kind.name === k);
+  const bpftrace: TaskState = { ...BPFTRACE_TASK, kernelStack: [], userStack: [] };
+  for (const p of byKind('BEGIN')) run.exec(p, bpftrace, 0, start);
+
+  const timers: Timer[] = [];
+  for (const p of all.programs) {
+    const k = p.attach.kind.name;
+    if (k !== 'interval' && k !== 'profile') continue;
+    const ai = sc.probes[p.probeIndex]!.attach.find((a) => a.kind?.name === k && canonicalName(a.kind, a.node.parts) === p.probe);
+    const period = ai && periodOf(ai);
+    if (period) timers.push({ probeIndex: p.probeIndex, program: p, period, next: start + period, everyCpu: k === 'profile' });
+  }
+  let firings = 0;
+  const fireUntil = (ts: bigint): void => {
+    for (;;) {
+      if (run.exited || !timers.length || firings >= MAX_TIMER_FIRINGS) return;
+      let t = timers[0]!;
+      for (const x of timers) if (x.next < t.next || (x.next === t.next && x.probeIndex < t.probeIndex)) t = x;
+      if (t.next > ts) return;
+      const at = t.next;
+      t.next += t.period;
+      firings++;
+      const cpusToRun = t.everyCpu ? [...Array(cpus).keys()] : [0];
+      for (const c of cpusToRun) run.exec(t.program, run.timerTask(c), c, at);
+    }
+  };
+
+  for (const ev of events) {
+    if (run.exited) break;
+    fireUntil(ev.ts);
+    if (run.exited) break;
+    const progs = run.programsFor(ev.probe);
+    if (!progs.length) continue;
+    const task = run.taskFor(ev);
+    for (const { program } of progs) {
+      run.exec(program, task, ev.cpu, ev.ts, ev);
+      if (run.exited) break;
+    }
+  }
+  const hasEventProbes = sc.probes.some((p) => p.attach.some((a) => a.kind && !a.kind.special && a.kind.name !== 'interval' && a.kind.name !== 'profile'));
+  const end = options.durationNs !== undefined ? start + options.durationNs : events.length || hasEventProbes ? (events[events.length - 1]?.ts ?? start) : start + DEFAULT_DURATION;
+  fireUntil(end);
+  if (firings >= MAX_TIMER_FIRINGS) run.warn(`interval/profile probes fired ${MAX_TIMER_FIRINGS} times; the run stopped there`);
+
+  // END runs even after exit() (exit() inside END itself just ends that probe).
+  for (const p of byKind('END')) run.exec(p, bpftrace, 0, run.now, undefined, true);
+  const printMaps = !sc.checked.ast.config?.items.some((i) => i.key.replace(/^bpftrace_/i, '').toLowerCase() === 'print_maps_on_exit' && i.value.kind === 'Int' && i.value.value === 0n);
+  if (printMaps) run.printMaps();
+  else run.writer.exitBanner();
+  return { output: run.writer.text(), maps: run.summaries(), findings: run.findings, eventFindings, runs: run.runs, exited: run.exitCalled };
+}
