@@ -138,7 +138,7 @@ function concreteNames(ai: AttachInfo, sc: ScriptCompiler, rnd: () => number): s
     const pool = [...(sc.checked.info.types.btf?.funcNames() ?? [])].filter((f) => globMatch(t.func!, f));
     const known = KERNEL_FUNCS.filter((f) => globMatch(t.func!, f));
     const picks = known.length ? known : pool.slice(0, 50);
-    if (!picks.length) return [`${kind.name}:${t.func.replace(/[*?]/g, '')}` || `${kind.name}:func`];
+    if (!picks.length) return [`${kind.name}:${t.func.replace(/[*?]/g, '') || 'func'}`];
     const out = new Set<string>();
     for (let i = 0; i < Math.min(3, picks.length); i++) out.add(`${kind.name}:${picks[Math.floor(rnd() * picks.length)]!}`);
     return [...out];
