@@ -338,6 +338,44 @@ describe('custom requests', () => {
     expect(r.error).toMatchObject({ line: 2, col: 4 });
   });
 
+  it('ebpf/run runs a bpftrace script on an events file: output, maps and histograms as bpftrace prints them', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lsp-'));
+    const events = path.join(dir, 'events.jsonl');
+    writeFileSync(events, [
+      '{"probe": "kprobe:vfs_read", "comm": "bash", "args": [0, 0, 100]}',
+      '{"probe": "kprobe:vfs_read", "comm": "bash", "args": [0, 0, 3000]}',
+      '{"probe": "kprobe:vfs_read", "comm": "sshd", "args": [0, 0, 5], "cpu": 1}',
+      '',
+    ].join('\n'));
+    const uri = 'file:///work/reads.bt';
+    await c.open(uri, 'bpftrace', 'kprobe:vfs_read\n{\n\t@reads[comm] = count();\n\t@bytes = hist(arg2);\n}\n');
+    const r = await req<RunResult>('ebpf/run', { uri, events: pathToFileURL(events).toString() });
+    expect(r.error).toBeUndefined();
+    expect(r.ok).toBe(true);
+    expect(r.output).toContain('@reads[bash]: 2');
+    const reads = r.maps.find((m) => m.name === '@reads')!;
+    const text = (b: number[] | number[][]) => Buffer.from(b as number[]).toString('utf8');
+    expect(reads.entries.map((e) => [text(e.key), text(e.value)]).sort()).toEqual([['bash', '2'], ['sshd', '1']]);
+    const hist = r.histograms!.find((h) => h.map === '@bytes')!;
+    expect(hist.buckets.reduce((n, b) => n + b.count, 0)).toBe(3);
+    expect(hist.buckets.find((b) => b.count > 0)!.label).toBe('[4, 8)');
+  });
+
+  it('ebpf/run points at a bad line of the events file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lsp-'));
+    const events = path.join(dir, 'bad.jsonl');
+    writeFileSync(events, '{"probe": "kprobe:vfs_read"}\n{"probe": \n');
+    const r = await req<RunResult>('ebpf/run', { uri: BT_URI, events: pathToFileURL(events).toString() });
+    expect(r.ok).toBe(false);
+    expect(r.error!.message).toMatch(/events file: .*bad\.jsonl:2:/);
+  });
+
+  it('ebpf/run generates a workload when no events file is given', async () => {
+    const r = await req<RunResult>('ebpf/run', { uri: BT_URI });
+    expect(r.ok).toBe(true);
+    expect(r.output[0]).toMatch(/^Attaching \d+ probes?\.\.\./);
+  });
+
   it('ebpf/verifierLog explains why a broken program was not verified', async () => {
     const r = await req<{ text: string }>('ebpf/verifierLog', { uri: 'file:///work/broken.bpf.s' });
     expect(r.text).toContain('does not assemble');

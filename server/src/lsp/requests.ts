@@ -10,6 +10,7 @@ import { compileScript } from '../probe/compile';
 import { analyzeDocument, type AnalysisHooks, type DocumentAnalysis } from '../editor/analysis';
 import { languageOf, type EditorSettings } from '../editor/types';
 import type { AsmDialect, RunParams, RunResult } from '../protocol';
+import { runProbeScript } from './probe-run';
 import { failedRun, runPrograms } from './run';
 
 export interface SourceLoader {
@@ -17,6 +18,8 @@ export interface SourceLoader {
   analysis(uri: string): DocumentAnalysis | undefined;
   settings(uri: string): EditorSettings;
   hooks: AnalysisHooks;
+  /** The text of an open document, if it is open. */
+  text?(uri: string): string | undefined;
 }
 
 /** Objects larger than this are not read (a BPF object is kilobytes; this is a guard, not a limit anyone meets). */
@@ -69,8 +72,16 @@ export function runDocument(loader: SourceLoader, params: RunParams): RunResult 
     return failedRun(message(e));
   }
   if (a.language === 'bpftrace') {
-    // TODO(probe compiler): compile and drive the probes with events once server/src/probe's compiler lands.
-    return failedRun('running probe scripts needs the probe compiler, which is not available in this build');
+    let events: { text: string; name: string } | undefined;
+    if (params.events) {
+      try {
+        const name = params.events.startsWith('file:') ? fileURLToPath(params.events) : params.events;
+        events = { text: loader.text?.(params.events) ?? readBytes(filePath(params.events)).toString('utf8'), name };
+      } catch (e) {
+        return failedRun(`cannot read the events file: ${message(e)}`);
+      }
+    }
+    return runProbeScript({ text: a.probe!.text, file: uriToFile(params.uri), events, budget: params.budget, settings });
   }
   const err = a.findings.find((f) => f.severity === 'error' && !f.code?.startsWith('verifier'));
   if (err) return failedRun(`the program does not assemble: line ${err.range.start.line + 1}: ${err.message}`, { line: err.range.start.line, col: err.range.start.col });

@@ -82,6 +82,7 @@ export function startServer(options: ServerOptions = {}): Connection {
     },
     settings: settingsFor,
     hooks,
+    text: (uri) => documents.get(uri)?.getText(),
   };
 
   async function validate(uri: string): Promise<void> {
