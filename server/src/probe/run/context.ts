@@ -49,36 +49,38 @@ function tracepointContext(spec: AttachSpec, ev: ProbeEvent, s: Strings, problem
     if (!known.has(k)) problems.push(`${spec.name} has no field "${k}" (its fields: ${fmt.fields.map((f) => f.name).join(', ')})`);
   }
   const end = Math.max(8, ...fmt.fields.map((f) => f.offset + f.size));
-  const extra: Uint8Array[] = [];
-  let dataAt = (end + 7) & ~7;
-  const locs: { f: TracepointField; loc: number }[] = [];
+  const body = (end + 7) & ~7;
+  // Numbers, inline char arrays and __data_loc strings go straight into the record's bytes;
+  // only pointers to strings go through the VM, which places the strings in its memory.
+  const inline: { at: number; bytes: Uint8Array }[] = [];
+  const numbers: { f: TracepointField; v: bigint }[] = [];
   const fields: Record<string, ValueInput> = {};
+  let dataAt = body;
   for (const f of fmt.fields) {
     const v = given[f.name];
     if (v === undefined) continue;
     if (f.dataLoc) {
-      const text = typeof v === 'string' ? v : v.toString();
-      const bytes = new TextEncoder().encode(text + '\0');
-      locs.push({ f, loc: (bytes.length << 16) | dataAt });
-      extra.push(bytes);
+      const bytes = new TextEncoder().encode((typeof v === 'string' ? v : v.toString()) + '\0');
+      numbers.push({ f, v: BigInt((bytes.length << 16) | dataAt) });
+      inline.push({ at: dataAt, bytes });
       dataAt += bytes.length;
-    } else if (typeof v === 'string' && !isPointerField(f) && f.size > 8) {
-      fields[f.name] = v; // an inline char array
-    } else if (typeof v === 'string' && !isPointerField(f)) {
+    } else if (typeof v === 'string' && isPointerField(f)) {
+      fields[f.name] = s.value(v);
+    } else if (typeof v === 'string' && /char\s*\[/.test(f.type)) {
+      const bytes = new Uint8Array(f.size);
+      bytes.set(new TextEncoder().encode(v).subarray(0, Math.max(0, f.size - 1)));
+      inline.push({ at: f.offset, bytes });
+    } else if (typeof v === 'string') {
       problems.push(`args.${f.name} (${f.type}) is a number, not a string`);
     } else {
-      fields[f.name] = s.value(v);
+      numbers.push({ f, v });
     }
   }
   const raw = new Uint8Array((dataAt + 7) & ~7);
-  let at = (end + 7) & ~7;
-  for (const b of extra) {
-    raw.set(b, at);
-    at += b.length;
-  }
-  for (const { f, loc } of locs) writeLE(raw, f.offset, Math.min(f.size, 4), BigInt(loc));
+  for (const { at, bytes } of inline) raw.set(bytes, at);
+  for (const { f, v } of numbers) writeLE(raw, f.offset, Math.min(f.size, 8), v);
   // A pseudo field covers the appended data so the record is long enough to hold it.
-  const tracepointFields = raw.length > end ? [...fmt.fields, { name: '__data_loc_area', offset: (end + 7) & ~7, size: raw.length - ((end + 7) & ~7), signed: false }] : fmt.fields;
+  const tracepointFields = raw.length > body ? [...fmt.fields, { name: '__data_loc_area', offset: body, size: raw.length - body, signed: false }] : fmt.fields;
   return { tracepointFields, raw, fields };
 }
 
