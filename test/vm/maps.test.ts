@@ -149,7 +149,7 @@ describe('ring buffers', () => {
   it('a record may not be used after submit', () => {
     const r = run(decl + 'r1 = rb ll\nr2 = 8\nr3 = 0\ncall bpf_ringbuf_reserve\nr6 = r0\nr1 = r0\nr2 = 0\ncall bpf_ringbuf_submit\nr0 = *(u64 *)(r6 + 0)\nexit');
     expect(r.fault?.kind).toBe('out-of-bounds');
-    expect(r.fault?.message).toBe("insn 9 (line 11): 8-byte load at " + r.fault?.address + ": ring buffer 'rb' record #0 is no longer valid (the record was submitted)");
+    expect(r.fault?.message).toBe(`insn 9 (line 11): 8-byte load at ${r.fault?.address}: ring buffer 'rb' record #0 is no longer valid (the record was submitted)`);
   });
   it('a ring buffer size that is not a power-of-two multiple of the page size is refused', () => {
     const r = run('.map rb ringbuf key=0 value=0 entries=1000\n.section socket\nr0 = 0\nexit');

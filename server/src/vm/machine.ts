@@ -226,7 +226,7 @@ export class Machine {
     this.progType = options.progType ?? program.type;
 
     for (let d = 0; d < MAX_FRAMES; d++) {
-      const r = this.mem.alloc('stack', `stack of frame ${d}`, STACK_SIZE);
+      const r = this.mem.alloc('stack', `stack frame ${d}`, STACK_SIZE);
       this.stacks.push(r);
       this.stackHi[d] = r.hi;
     }

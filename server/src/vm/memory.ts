@@ -145,6 +145,13 @@ export class Memory {
     const offset = Number(a & 0xffffffffn);
     const r = this.region(hi);
     const what = `${size}-byte ${op} at ${hex64(a)}`;
+    // An address just below a region (a negative offset from its base) borrows into the upper half:
+    // name the region above when the address sits closer to it.
+    const above = offset >= 0x80000000 ? this.region(hi + 1) : undefined;
+    if (above && !above.dead && above.kind !== 'map' && above.kind !== 'code' && (!r || offset >= r.end)) {
+      const before = 0x100000000 - offset + above.lo;
+      fault('out-of-bounds', `${what} is out of bounds: it starts ${before} byte(s) before the start of ${above.describe()}`, { address: a, size, region: above.name });
+    }
     if (!r) {
       if (a < 0x100000000n) fault('null-pointer', `${what}: ${a < 4096n ? 'null pointer dereference' : 'not a pointer into any memory region'}${this.nearest(a)}`, { address: a, size });
       fault('out-of-bounds', `${what}: not in any memory region${this.nearest(a)}`, { address: a, size });
@@ -156,10 +163,12 @@ export class Memory {
     if (offset < r.lo || offset + size > r.end) {
       const where =
         offset >= r.end
-          ? `${offset - r.end} byte(s) past the end of`
+          ? offset === r.end
+            ? 'it starts at the end of'
+            : `it starts ${offset - r.end} byte(s) past the end of`
           : offset < r.lo
-            ? `${r.lo - offset} byte(s) before the start of`
-            : `runs ${offset + size - r.end} byte(s) past the end of`;
+            ? `it starts ${r.lo - offset} byte(s) before the start of`
+            : `it runs ${offset + size - r.end} byte(s) past the end of`;
       fault('out-of-bounds', `${what} is out of bounds: ${where} ${r.describe()}`, { address: a, size, region: r.name });
     }
     if (forWrite && !r.writable && !r.hook) fault('read-only', `${what}: ${r.describe()} is read-only`, { address: a, size, region: r.name });
