@@ -47,11 +47,34 @@ function formatInt(conv: string, flags: string, width: number, precision: number
   return pad(prefix + digits, width, flags.includes('-'), zero);
 }
 
-/** Formats `format` with the decoded arguments, C printf style. Unknown conversions print as written. */
+/** Where the last argument-taking conversion ends: bpftrace 0.17 prints the rest verbatim. */
+function formattedLength(format: string): number {
+  let end = 0;
+  for (let i = 0; i < format.length; i++) {
+    if (format[i] !== '%') continue;
+    SPEC.lastIndex = i;
+    const m = SPEC.exec(format);
+    if (!m) continue;
+    i += m[0].length - 1;
+    if (m[5] !== '%') end = i + 1;
+  }
+  return end;
+}
+
+/**
+ * Formats `format` with the decoded arguments, C printf style. Like bpftrace 0.17, only the
+ * part up to the last conversion goes through printf: text after it (all of a format without
+ * arguments) is printed as written, so a trailing `%%` stays `%%`.
+ */
 export function formatPrintf(format: string, args: readonly Value[]): string {
   let out = '';
   let argi = 0;
+  const formatted = formattedLength(format);
   for (let i = 0; i < format.length; i++) {
+    if (i >= formatted) {
+      out += format.slice(i);
+      break;
+    }
     const ch = format[i]!;
     if (ch !== '%') {
       out += ch;
