@@ -3,6 +3,7 @@
 // updates its own copy without atomics and user space adds the copies up when printing.
 import type { MapSpec, Range } from '../../core/types';
 import type * as A from '../ast';
+import { exprChildren } from '../ast';
 import type { CheckInfo } from '../checker';
 import type { Type } from '../types';
 import { CompileError } from './errors';
@@ -74,6 +75,36 @@ function constInt(e: A.Expr | undefined): number | undefined {
   return undefined;
 }
 
+/** The first key expression number `index` written for map `name`, for messages. */
+function keyExpr(ast: A.Program, name: string, index: number): A.Expr | undefined {
+  let found: A.Expr | undefined;
+  const visit = (e: A.Expr | undefined, depth: number): void => {
+    if (!e || found || depth > 100) return;
+    if (e.kind === 'Map' && e.name === name && e.keys?.[index]) {
+      found = e.keys[index];
+      return;
+    }
+    for (const c of exprChildren(e)) visit(c, depth + 1);
+  };
+  const stmts = (list: A.Stmt[], depth: number): void => {
+    for (const s of list) {
+      if (found || depth > 64) return;
+      if (s.kind === 'Assign') {
+        visit(s.target, depth);
+        visit(s.value, depth);
+      } else if (s.kind === 'ExprStmt') visit(s.expr, depth);
+      else if (s.kind === 'If') {
+        visit(s.cond, depth);
+        stmts(s.then.stmts, depth + 1);
+        if (s.else) stmts(s.else.kind === 'If' ? [s.else] : s.else.stmts, depth + 1);
+      } else if (s.kind === 'While' || s.kind === 'Unroll' || s.kind === 'For') stmts(s.body.stmts, depth + 1);
+      else if (s.kind === 'Block') stmts(s.stmts, depth + 1);
+    }
+  };
+  for (const p of ast.probes) stmts(p.body.stmts, 0);
+  return found;
+}
+
 /** Every `@m = lhist(...)` in the script, by map name, so each map gets one set of bounds. */
 function lhistUses(ast: A.Program): Map<string, { params: LhistParams | undefined; range: Range }[]> {
   const out = new Map<string, { params: LhistParams | undefined; range: Range }[]>();
@@ -115,9 +146,11 @@ export function planMaps(ast: A.Program, info: CheckInfo): { maps: MapPlan[]; er
     if (!value || value.kind === 'unknown' || value.kind === 'void') continue;
     const keys = (mi.keys ?? []).map((k) => (k.kind === 'agg' ? ({ kind: 'int', bits: 64, signed: true } as Type) : k));
     const where = mi.firstAssign ?? mi.writes[0] ?? ast.range;
-    const badKey = keys.find((k) => storageSize(k) === undefined);
-    if (badKey) {
-      errors.push(new CompileError(where, `${mi.name} has a key of type ${badKey.kind} that the compiler cannot store in a map key.`));
+    const bad = keys.findIndex((k) => storageSize(k) === undefined);
+    if (bad >= 0) {
+      const e = keyExpr(ast, mi.name, bad);
+      const what = e?.kind === 'Call' ? `${e.callee}() is not supported as a map key by the eBPF Studio compiler` : `${mi.name} has a key of type ${keys[bad]!.kind} that the compiler cannot store in a map key`;
+      errors.push(new CompileError(e?.range ?? where, `${what}.`));
       continue;
     }
     const ks = keySize(keys);

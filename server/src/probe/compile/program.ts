@@ -157,7 +157,8 @@ export function compileProgram(env: ScriptEnv, info: ProbeInfo, probeIndex: numb
   }
   const header = [
     `# ${spec.name} — compiled by eBPF Studio (stack: ${g.frame.peak} of 512 bytes)`,
-    `.section ${spec.section}`,
+    // A name with "//" or "#" (uprobe paths) is quoted so the assembler does not read a comment.
+    /\/\/|#|;/.test(spec.section) ? `.section "${spec.section}"` : `.section ${spec.section}`,
     '.license "GPL"',
     ...mapLines,
   ];
