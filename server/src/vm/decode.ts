@@ -23,7 +23,7 @@ export interface Op {
   /** lddw: the value for plain loads; map references resolve at load time (see `mapRef`). */
   imm64: bigint;
   /** lddw of a map (value=false) or of a map value at `offset` (value=true). */
-  mapRef?: { map: number; value: boolean; offset: number };
+  mapRef?: { map: number; value: boolean; offset: number; symbol?: string };
   /** Why an invalid slot is invalid. */
   invalid?: string;
 }
@@ -91,14 +91,16 @@ export function decode(program: Program): Decoded {
         const lo = Number(full & 0xffffffffn);
         const hi = Number(BigInt.asIntN(32, full >> 32n));
         const reloc = program.relocs.find((r) => r.insn === i && (r.kind === 'map' || r.kind === 'map_value'));
-        if (reloc) {
-          // Object files and the assembler name the map; a map_value's offset is the low immediate.
-          const map = program.maps.findIndex((mm) => mm.name === reloc.symbol);
-          base.mapRef = { map, value: reloc.kind === 'map_value', offset: reloc.kind === 'map_value' ? Number(BigInt.asIntN(32, full)) : 0 };
-        } else if (insn.src === PSEUDO.MAP_FD || insn.src === PSEUDO.MAP_IDX) {
-          base.mapRef = { map: lo, value: false, offset: 0 };
+        // One representation (assembler and object reader alike): src = MAP_FD or MAP_VALUE, imm = the
+        // map's index in program.maps, the second imm = the offset into the value; a relocation, when
+        // present, names the map. A bare src=0 load with a relocation carries the offset in imm.
+        const byName = reloc ? program.maps.findIndex((mm) => mm.name === reloc.symbol) : -1;
+        if (insn.src === PSEUDO.MAP_FD || insn.src === PSEUDO.MAP_IDX) {
+          base.mapRef = { map: byName >= 0 ? byName : lo, value: false, offset: 0, symbol: reloc?.symbol };
         } else if (insn.src === PSEUDO.MAP_VALUE || insn.src === PSEUDO.MAP_IDX_VALUE) {
-          base.mapRef = { map: lo, value: true, offset: hi };
+          base.mapRef = { map: byName >= 0 ? byName : lo, value: true, offset: hi, symbol: reloc?.symbol };
+        } else if (reloc && insn.src === 0) {
+          base.mapRef = { map: byName, value: reloc.kind === 'map_value', offset: reloc.kind === 'map_value' ? Number(BigInt.asIntN(32, full)) : 0, symbol: reloc.symbol };
         } else if (insn.src === PSEUDO.FUNC) {
           base.target = i + 1 + insn.imm;
           functions.add(base.target);

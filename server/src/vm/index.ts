@@ -24,7 +24,7 @@ export interface Vm {
   state(): VmState;
   /** Registers as BigInt (r0..r10). */
   registers(): bigint[];
-  /** Back to the first instruction; maps keep their contents unless `maps: true`. */
+  /** Back to the first instruction with fresh registers, stacks, context and packet; maps keep their contents (as in the kernel, between runs). */
   reset(): void;
   /** The step-by-step trace, when created with `trace: true`. */
   trace(): TraceEntry[];

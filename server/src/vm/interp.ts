@@ -176,7 +176,7 @@ const EXEC: Readonly<Record<FormKind | 'invalid' | 'filler', Exec>> = {
 export function lddwValue(l: Loaded, op: Op): bigint {
   if (op.mapRef) {
     const map = l.maps[op.mapRef.map];
-    if (!map) fault('bad-insn', `lddw refers to map #${op.mapRef.map}, which the program does not declare`);
+    if (!map) fault('bad-insn', `lddw refers to ${op.mapRef.symbol !== undefined ? `map '${op.mapRef.symbol}'` : `map #${op.mapRef.map}`}, which the program does not declare`);
     if (!op.mapRef.value) return map.handle.base;
     const r = map.lookup(new Uint8Array(map.spec.keySize));
     if (!r) fault('bad-insn', `lddw takes the address of a value of map '${map.spec.name}', which has none (it must be an array)`);

@@ -201,12 +201,13 @@ export class Machine {
   private readonly clockStart: bigint;
   private readonly nsPerInsn: bigint;
   readonly bootOffset: bigint;
-  readonly random: () => bigint;
+  random: () => bigint;
   /** Nested callback runs in progress (bpf_loop). */
   private callbackDepth = 0;
   private cbReturned = false;
   readonly helpers: ReadonlyMap<number, Helper> = HELPERS;
-  private readonly initial: { r1: bigint; r2: bigint };
+  private entry: Loaded;
+  private readonly seed: bigint;
   private readonly options: VmOptions;
 
   constructor(program: Program, options: VmOptions = {}) {
@@ -222,7 +223,8 @@ export class Machine {
     this.clockStart = BigInt(options.clock?.startNs ?? 1_000_000_000n);
     this.nsPerInsn = BigInt(Math.max(0, Math.floor(options.clock?.nsPerInsn ?? 1)));
     this.bootOffset = BigInt(options.clock?.bootOffsetNs ?? 0n);
-    this.random = splitmix(BigInt(options.seed ?? 0x5eed));
+    this.seed = BigInt(options.seed ?? 0x5eed);
+    this.random = splitmix(this.seed);
     this.progType = options.progType ?? program.type;
 
     for (let d = 0; d < MAX_FRAMES; d++) {
@@ -235,22 +237,24 @@ export class Machine {
     for (const p of options.programs ?? []) if (!this.loaded.has(p.name)) this.load(p);
     this.initMaps(options.maps ?? {});
 
-    let r1 = 0n;
-    let r2 = 0n;
-    if (options.mem !== undefined) {
-      const bytes = parseBytes(options.mem, 'mem');
-      const r = this.mem.alloc('mem', 'memory (r1)', bytes);
-      r1 = bytes.length > 0 ? r.base : 0n;
-      r2 = BigInt(bytes.length);
-    } else if (!this.conformance) {
-      const built = buildContext(this.mem, this.progType, options.ctx);
-      this.ctxRegion = built.ctx;
-      this.packet = built.packet;
-      r1 = built.r1;
-    }
-    this.initial = { r1, r2 };
     if (options.trace) this.trace = [];
+    this.entry = this.prog;
     this.reset();
+  }
+
+  /** The memory, context and packet r1 (and r2) start with; fresh for every reset. */
+  private buildInputs(): { r1: bigint; r2: bigint } {
+    const o = this.options;
+    if (o.mem !== undefined) {
+      const bytes = parseBytes(o.mem, 'mem');
+      const r = this.mem.alloc('mem', 'memory (r1)', bytes);
+      return { r1: bytes.length > 0 ? r.base : 0n, r2: BigInt(bytes.length) };
+    }
+    if (this.conformance) return { r1: 0n, r2: 0n };
+    const built = buildContext(this.mem, this.progType, o.ctx);
+    this.ctxRegion = built.ctx;
+    this.packet = built.packet;
+    return { r1: built.r1, r2: 0n };
   }
 
   private addMap(spec: MapSpec): void {
@@ -311,9 +315,12 @@ export class Machine {
 
   /** Back to the first instruction with fresh registers and stacks; maps keep their contents. */
   reset(): void {
+    const { r1, r2 } = this.buildInputs();
+    this.prog = this.entry;
+    this.random = splitmix(this.seed);
     this.R.fill(0n);
-    this.R[1] = this.initial.r1;
-    this.R[2] = this.initial.r2;
+    this.R[1] = r1;
+    this.R[2] = r2;
     this.depth = 0;
     this.frameEntry[0] = 0;
     this.mayGoto[0] = MAY_GOTO_BUDGET;
@@ -589,20 +596,17 @@ export class Machine {
     return r ? r.start.line + 1 : undefined;
   }
 
-  /** Runs to the end (or a breakpoint slot, which is not executed). */
+  /** Runs to the end, or until the next instruction to run is a breakpoint slot (not on the one it starts at). */
   run(opts: { until?: Iterable<number> } = {}): void {
     const until = opts.until ? new Set(opts.until) : undefined;
     if (!until || until.size === 0) {
       this.guard(() => this.loop());
       return;
     }
-    // Breakpoints: step, stopping before a breakpoint slot (but not on the one we start at).
+    // With breakpoints every instruction goes through the interpreter, which checks before each one.
     let first = true;
     this.guard(() => {
-      while (this.status === 'running') {
-        if (!first && until.has(this.pc) && this.depth >= 0) {
-          return;
-        }
+      while (this.status === 'running' && (first || !until.has(this.pc))) {
         first = false;
         this.stepInner();
       }
