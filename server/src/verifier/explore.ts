@@ -1,0 +1,304 @@
+// The path walk (do_check): instructions in the kernel's order of exploration (fall-through
+// first, the other side of a branch pushed on a stack), with checkpoints at prune points so
+// that states already proven safe end a path early, infinite-loop detection, and the limits.
+import type { Insn } from '../core/types';
+import { CLASS, JMP, MODE, type InsnForm } from '../isa/table';
+import { checkAlu } from './alu';
+import { checkExit, checkHelperCallAt, checkLocalCallAt } from './calls-glue';
+import { mayUseLdAbs } from './ctx-access';
+import { checkDst, getReg, isPointerValue, readReg, setReg, JMP_SEQ_LIMIT, type Env } from './env';
+import { statesEqual, statesMaybeLooping } from './equiv';
+import { checkCondJump } from './jmp';
+import { formatStateKernel, kernelInsnLine } from './log';
+import { checkLoad, checkMemAccess, checkPtrOffReg } from './mem';
+import { Reject, reject } from './reject';
+import { constScalar, notInit, ptrBase, regTypeName, unknownScalar, type PtrReg } from './reg';
+import { checkStackDepth } from './call';
+import { cloneState, curFrame, newFrame, pushPath, type StoredState, type VState } from './state';
+
+const RECORDED_STATES = 4;
+
+export interface Failure {
+  error: Reject;
+  insn: number;
+  state: VState;
+}
+
+function initialState(): VState {
+  const frame = newFrame(0, -1, 0);
+  frame.regs[1] = { type: 'ctx', ...ptrBase(-1) };
+  return { frames: [frame], refs: [], insnsSinceCheckpoint: 0, jmpsSinceCheckpoint: 0 };
+}
+
+/** A path ended (exit, pruned or failed): checkpoints above it have one fewer path to wait for. */
+function endPath(st: VState): void {
+  for (let p = st.parent; p; p = p.parent) {
+    p.branches--;
+    if (p.branches > 0) break;
+  }
+}
+
+/** is_state_visited: true when an equivalent verified state exists (prune); may store a checkpoint. */
+function isStateVisited(env: Env, st: VState, idx: number): boolean {
+  let addNew = env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8;
+  const list = env.explored.get(idx) ?? [];
+  for (let i = 0; i < list.length; i++) {
+    const sl = list[i];
+    if (sl.branches > 0) {
+      if (statesMaybeLooping(sl.state, st) && statesEqual(env.cfg, idx, sl.state, st, true, env.allowUninitStack)) {
+        const maps = env.maps;
+        reject('infinite-loop', [
+          `infinite loop detected at insn ${idx}`,
+          `cur state: ${formatStateKernel(st, maps)}`,
+          `old state: ${formatStateKernel(sl.state, maps)}`,
+        ], { other: idx });
+      }
+      if (env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) addNew = false;
+    } else if (statesEqual(env.cfg, idx, sl.state, st, false, env.allowUninitStack)) {
+      sl.hits++;
+      return true;
+    }
+    if (addNew) sl.misses++;
+    if (sl.branches === 0 && sl.misses > sl.hits * 3 + 3) {
+      list.splice(i, 1);
+      env.liveStates--;
+      i--;
+    }
+  }
+  if (!addNew || list.length >= env.maxStates) return false;
+  const stored: StoredState = { insn: idx, state: cloneState(st), branches: 1, hits: 0, misses: 0, parent: st.parent };
+  list.unshift(stored);
+  env.explored.set(idx, list);
+  env.totalStates++;
+  env.liveStates++;
+  env.peakStates = Math.max(env.peakStates, env.liveStates);
+  env.prevJmpsProcessed = env.jmpsProcessed;
+  env.prevInsnProcessed = env.insnProcessed;
+  st.parent = stored;
+  return false;
+}
+
+function record(env: Env, idx: number, st: VState): void {
+  let rec = env.records[idx];
+  if (!rec) rec = env.records[idx] = { states: [], visits: 0 };
+  rec.visits++;
+  if (rec.states.length < RECORDED_STATES) rec.states.push(cloneState(st));
+}
+
+/** check_ld_abs: legacy packet loads through the context in r6. */
+function checkLdAbs(env: Env, st: VState, insn: Insn, form: InsnForm | undefined, idx: number): void {
+  if (!mayUseLdAbs(env.progType)) reject('ld-abs', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
+  const mode = insn.opcode & 0xe0;
+  if (!form || insn.dst !== 0 || insn.off !== 0 || (insn.opcode & 0x18) === 0x18 || (mode === MODE.ABS && insn.src !== 0)) {
+    reject('reserved-fields', 'BPF_LD_[ABS|IND] uses reserved fields');
+  }
+  const r6 = readReg(st, 6);
+  if (st.refs.length > 0) reject('unreleased-ref', 'BPF_LD_[ABS|IND] would lead to reference leak');
+  if (r6.type !== 'ctx') reject('ld-abs', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb', { reg: 6 });
+  if (mode === MODE.IND) readReg(st, insn.src);
+  checkPtrOffReg(r6 as PtrReg, 6, false);
+  for (let r = 0; r <= 5; r++) setReg(st, r, notInit(idx));
+  setReg(st, 0, unknownScalar(idx));
+}
+
+function checkLdImm(st: VState, insn: Insn, idx: number): void {
+  if (insn.off !== 0) reject('reserved-fields', 'BPF_LD_IMM64 uses reserved fields');
+  checkDst(insn.dst);
+  switch (insn.src) {
+    case 0:
+      setReg(st, insn.dst, constScalar(insn.imm64 ?? BigInt(insn.imm >>> 0), idx));
+      return;
+    case 4:
+      reject('unsupported', 'missing btf func_info');
+      break;
+    case 1:
+      setReg(st, insn.dst, { type: 'map_ptr', map: insn.imm, ...ptrBase(idx) });
+      return;
+    case 2: {
+      const off = Number(BigInt.asIntN(32, (insn.imm64 ?? 0n) >> 32n));
+      setReg(st, insn.dst, { type: 'map_value', map: insn.imm, nullable: false, ...ptrBase(idx), off });
+      return;
+    }
+    default:
+      reject('bad-ldimm64', 'bpf verifier is misconfigured');
+  }
+}
+
+/** check_atomic / check_atomic_rmw. */
+function checkAtomic(env: Env, st: VState, insn: Insn, form: InsnForm | undefined, idx: number): void {
+  const known = [0x00, 0x01, 0x40, 0x41, 0x50, 0x51, 0xa0, 0xa1, 0xe1, 0xf1];
+  if (!known.includes(insn.imm)) {
+    reject('atomic', `BPF_ATOMIC uses invalid atomic opcode ${(insn.imm >>> 0).toString(16).padStart(2, '0')}`);
+  }
+  const size = ({ 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 } as Record<number, number>)[insn.opcode & 0x18];
+  if (size !== 4 && size !== 8) reject('atomic', 'invalid atomic operand size');
+  if (!form) reject('reserved-fields', 'BPF_STX uses reserved fields');
+  readReg(st, insn.src);
+  readReg(st, insn.dst);
+  const cmpxchg = form.atomic!.name === 'cmpxchg';
+  if (cmpxchg) {
+    const r0 = readReg(st, 0);
+    if (isPointerValue(env, r0)) reject('pointer-leak', 'R0 leaks addr into mem', { reg: 0 });
+  }
+  if (isPointerValue(env, getReg(st, insn.src))) reject('pointer-leak', `R${insn.src} leaks addr into mem`, { reg: insn.src });
+  const dst = getReg(st, insn.dst);
+  if (dst.type === 'ctx' || dst.type === 'packet' || dst.type === 'packet_meta' || dst.type === 'sock') {
+    reject('atomic', `BPF_ATOMIC stores into R${insn.dst} ${regTypeName(dst)} is not allowed`, { reg: insn.dst });
+  }
+  let loadReg = -1;
+  if (form.atomic!.fetch) {
+    loadReg = cmpxchg ? 0 : insn.src;
+    checkDst(loadReg);
+  }
+  checkMemAccess(env, st, { regno: insn.dst, off: insn.off, size, write: false, valueRegno: loadReg, strict: true, at: idx });
+  checkMemAccess(env, st, { regno: insn.dst, off: insn.off, size, write: true, valueRegno: -1, strict: true, at: idx });
+  if (loadReg >= 0) setReg(st, loadReg, size === 8 ? unknownScalar(idx) : getReg(st, loadReg));
+}
+
+/** One instruction. Returns the next instruction, or -1 when the path ended. */
+function step(env: Env, st: VState, idx: number): number {
+  const insn = env.insns[idx];
+  const form = env.cfg.forms[idx];
+  const cls = insn.opcode & 7;
+  switch (cls) {
+    case CLASS.ALU:
+    case CLASS.ALU64:
+      checkAlu(env, st, insn, form, idx);
+      return idx + 1;
+    case CLASS.LDX:
+      checkLoad(env, st, insn.src, insn.dst, insn.off, form!.size!.bytes, form!.kind === 'ldxsx', idx);
+      return idx + 1;
+    case CLASS.STX: {
+      if ((insn.opcode & 0xe0) === MODE.ATOMIC) {
+        checkAtomic(env, st, insn, form, idx);
+        return idx + 1;
+      }
+      if (!form) reject('reserved-fields', 'BPF_STX uses reserved fields');
+      readReg(st, insn.src);
+      readReg(st, insn.dst);
+      checkMemAccess(env, st, { regno: insn.dst, off: insn.off, size: form.size!.bytes, write: true, valueRegno: insn.src, at: idx });
+      return idx + 1;
+    }
+    case CLASS.ST: {
+      if (!form) reject('reserved-fields', 'BPF_ST uses reserved fields');
+      readReg(st, insn.dst);
+      checkMemAccess(env, st, { regno: insn.dst, off: insn.off, size: form.size!.bytes, write: true, valueRegno: -1, imm: insn.imm, at: idx });
+      return idx + 1;
+    }
+    case CLASS.LD: {
+      const mode = insn.opcode & 0xe0;
+      if (mode === MODE.ABS || mode === MODE.IND) {
+        checkLdAbs(env, st, insn, form, idx);
+        return idx + 1;
+      }
+      if ((insn.opcode & 0x18) !== 0x18) reject('reserved-fields', 'invalid BPF_LD_IMM insn');
+      checkLdImm(st, insn, idx);
+      return idx + 2;
+    }
+    default:
+      return jumpStep(env, st, insn, form, idx);
+  }
+}
+
+function jumpStep(env: Env, st: VState, insn: Insn, form: InsnForm | undefined, idx: number): number {
+  env.jmpsProcessed++;
+  const op = insn.opcode & 0xf0;
+  const jmp32 = (insn.opcode & 7) === CLASS.JMP32;
+  if (op === JMP.CALL) {
+    if (!form || jmp32 || (insn.opcode & 0x08) || insn.dst !== 0 || (insn.src !== 2 && insn.off !== 0) || insn.src > 2) {
+      reject('reserved-fields', 'BPF_CALL uses reserved fields');
+    }
+    if (insn.src === 1) return checkLocalCallAt(env, st, insn, idx);
+    if (insn.src === 2) reject('unsupported', 'kernel function calls are not modelled');
+    checkHelperCallAt(env, st, insn, idx);
+    return idx + 1;
+  }
+  if (op === JMP.JA) {
+    if (!form) reject('reserved-fields', 'BPF_JA uses reserved fields');
+    return jmp32 ? idx + insn.imm + 1 : idx + insn.off + 1;
+  }
+  if (op === JMP.EXIT) {
+    if (!form || jmp32) reject('reserved-fields', 'BPF_EXIT uses reserved fields');
+    return checkExit(env, st, idx);
+  }
+  if (op === JMP.JCOND) {
+    if (!form) reject('reserved-fields', 'BPF_JMP/JMP32 uses reserved fields');
+    // may_goto: the loop may continue or the budget may run out; both are possible.
+    pushBranch(env, st, cloneState(st), idx, idx + insn.off + 1);
+    st.path = pushPath(st.path, idx, idx + 1, false);
+    return idx + 1;
+  }
+  const out = checkCondJump(env, st, insn, form);
+  const target = idx + insn.off + 1;
+  if (out.pred === 1) return target;
+  if (out.pred === 0) return idx + 1;
+  if (out.fallImpossible && out.takenImpossible) return -1;
+  if (out.fallImpossible) {
+    Object.assign(st, out.taken!);
+    st.path = pushPath(st.path, idx, target, true);
+    return target;
+  }
+  if (!out.takenImpossible) pushBranch(env, st, out.taken!, idx, target);
+  st.path = pushPath(st.path, idx, idx + 1, false);
+  return idx + 1;
+}
+
+function pushBranch(env: Env, st: VState, taken: VState, idx: number, target: number): void {
+  taken.path = pushPath(st.path, idx, target, true);
+  if (taken.parent) taken.parent.branches++;
+  env.pending.push({ state: taken, insn: target, prev: idx });
+  if (env.pending.length > JMP_SEQ_LIMIT) {
+    reject('too-complex', `The sequence of ${env.pending.length} jumps is too complex.`);
+  }
+}
+
+/** Walks every path; returns the first failure in the kernel's order, if any. */
+export function explore(env: Env): Failure | undefined {
+  let st = initialState();
+  let idx = 0;
+  let prev = -1;
+  env.log('0: R1=ctx() R10=fp0');
+  // Bounded by the processed-instruction limit: every iteration counts one instruction.
+  for (;;) {
+    try {
+      env.insnIdx = idx;
+      env.prevInsnIdx = prev;
+      if (++env.insnProcessed > env.insnLimit) {
+        reject('too-large', `BPF program is too large. Processed ${env.insnProcessed} insn`);
+      }
+      let next: number;
+      if (env.cfg.prunePoint[idx] && isStateVisited(env, st, idx)) {
+        env.log(prev >= 0 && prev !== idx - 1 ? `from ${prev} to ${idx}: safe` : `${idx}: safe`);
+        next = -1;
+      } else {
+        record(env, idx, st);
+        if (env.logLines) env.log(kernelInsnLine(idx, env.insns[idx], env.cfg.forms[idx], env.maps));
+        next = step(env, st, idx);
+      }
+      if (next >= 0) {
+        prev = idx;
+        idx = next;
+        continue;
+      }
+      endPath(st);
+      const p = env.pending.pop();
+      if (!p) break;
+      st = p.state;
+      idx = p.insn;
+      prev = p.prev;
+      if (env.logLines) env.log(`from ${prev} to ${idx}: ${formatStateKernel(st, env.maps)}`);
+    } catch (e) {
+      if (e instanceof Reject) return { error: e, insn: e.info.insn ?? idx, state: st };
+      throw e;
+    }
+  }
+  try {
+    checkStackDepth(env);
+  } catch (e) {
+    if (e instanceof Reject) return { error: e, insn: e.info.insn ?? 0, state: st };
+    throw e;
+  }
+  return undefined;
+}
+
+export { curFrame };
