@@ -12,7 +12,7 @@ export interface VmFuzzSummary {
   kernel: { runs: number; disagreements: number; refused: number; skipped?: string };
 }
 
-function engineOutcome(program: Program, engine: 'auto' | 'interp', mem: Uint8Array): string {
+function engineOutcome(program: Program, engine: 'jit' | 'interp', mem: Uint8Array): string {
   const vm = createVm(program, { mem: mem.slice(), engine, budget: 5000, conformance: true });
   vm.run();
   const s = vm.state();
@@ -34,7 +34,7 @@ export function runVmFuzz(opts: { count?: number; seed?: number; print?: boolean
     const program = randomAnyProgram(r, { length: r.range(5, 80), memSize: 64, loops: r.chance(0.5), calls: r.chance(0.3) });
     const mem = new Uint8Array(64).map(() => r.int(256));
     summary.engines.runs++;
-    const a = engineOutcome(program, 'auto', mem);
+    const a = engineOutcome(program, 'jit', mem);
     const b = engineOutcome(program, 'interp', mem);
     if (a !== b) {
       summary.engines.disagreements++;

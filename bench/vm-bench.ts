@@ -40,7 +40,7 @@ function benchDir(): string | undefined {
 }
 
 /** Runs each program `repeats` times and keeps the fastest run. */
-export function runVmBench(opts: { repeats?: number; engine?: 'auto' | 'interp'; print?: boolean } = {}): VmBenchRow[] {
+export function runVmBench(opts: { repeats?: number; engine?: 'auto' | 'jit' | 'interp'; print?: boolean } = {}): VmBenchRow[] {
   const dir = benchDir();
   if (!dir) throw new Error('../shared/bench is missing');
   const repeats = opts.repeats ?? 3;

@@ -6,8 +6,8 @@ import { conformanceProgram } from './support';
 const files = conformanceFiles();
 if (files.length === 0) console.warn('../shared/conformance is missing; skipping the conformance suite');
 
-for (const engine of ['auto', 'interp'] as const) {
-  describe.skipIf(files.length === 0)(`conformance suite (${engine === 'auto' ? 'compiled' : 'interpreter'})`, () => {
+for (const engine of ['jit', 'interp'] as const) {
+  describe.skipIf(files.length === 0)(`conformance suite (${engine === 'jit' ? 'compiled' : 'interpreter'})`, () => {
     it('has 313 cases', () => expect(files.length).toBe(313));
     for (const file of files) {
       const c = readConformance(file);

@@ -20,7 +20,7 @@ function program(insns: Insn[]): Program {
 
 /** Runs with a scratch memory at r1 and returns the 64-bit words the program stored, from both engines. */
 function results(insns: Insn[], count: number): { jit: bigint[]; interp: bigint[] } {
-  const words = (engine: 'auto' | 'interp') => {
+  const words = (engine: 'jit' | 'interp') => {
     const vm = createVm(program([...insns, { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0 }]), { mem: new Uint8Array(count * 8), engine, conformance: true, budget: 10_000_000 });
     vm.run();
     const s = vm.state();
@@ -28,7 +28,7 @@ function results(insns: Insn[], count: number): { jit: bigint[]; interp: bigint[
     const mem = vm.machine.mem.all().find((r) => r.kind === 'mem')!;
     return Array.from({ length: count }, (_, i) => mem.dv.getBigUint64(i * 8, true));
   };
-  return { jit: words('auto'), interp: words('interp') };
+  return { jit: words('jit'), interp: words('interp') };
 }
 
 // r1 moves along the scratch memory, one word per case.

@@ -7,7 +7,7 @@ import { createVm } from '../../server/src/vm/index';
 import type { Program } from '../../server/src/core/types';
 import { randomAnyProgram, Rng } from './gen';
 
-function outcome(program: Program, engine: 'auto' | 'interp', mem: Uint8Array) {
+function outcome(program: Program, engine: 'jit' | 'interp', mem: Uint8Array) {
   const vm = createVm(program, { mem: mem.slice(), engine, budget: 3000, conformance: true });
   vm.run();
   const s = vm.state();
@@ -32,7 +32,7 @@ describe('compiled engine = interpreter', () => {
         const memSize = 64;
         const program = randomAnyProgram(r, { length: r.range(5, 60), memSize, loops, calls });
         const mem = new Uint8Array(memSize).map(() => r.int(256));
-        const a = outcome(program, 'auto', mem);
+        const a = outcome(program, 'jit', mem);
         const b = outcome(program, 'interp', mem);
         expect(a).toEqual(b);
       }),
@@ -45,7 +45,7 @@ describe('compiled engine = interpreter', () => {
     for (let seed = 1; seed <= 300; seed++) {
       const r = new Rng(seed);
       const program = randomAnyProgram(r, { length: 40, memSize: 64, loops: seed % 2 === 0, calls: seed % 3 === 0 });
-      const o = outcome(program, 'auto', new Uint8Array(64));
+      const o = outcome(program, 'jit', new Uint8Array(64));
       seen.add(o.fault?.kind ?? o.status);
     }
     expect([...seen].sort()).toEqual(expect.arrayContaining(['exited', 'out-of-bounds', 'budget']));

@@ -25,6 +25,12 @@ export const MAX_TAIL_CALLS = 33;
 /** BPF_MAX_LOOPS: the iterations may_goto allows per frame before it takes the jump. */
 export const MAY_GOTO_BUDGET = 8 * 1024 * 1024;
 export const DEFAULT_BUDGET = 1_000_000;
+/**
+ * Instructions the interpreter runs before 'auto' compiles the program: at least this many, and
+ * more for long programs, whose compilation (tens of microseconds per slot) must pay for itself.
+ */
+export const JIT_THRESHOLD = 20_000;
+const JIT_INSNS_PER_SLOT = 200;
 
 export interface TaskInfo {
   pid: number;
@@ -69,8 +75,12 @@ export interface VmOptions {
   maps?: Record<string, MapInitEntry[]>;
   task?: Partial<TaskInfo>;
   clock?: ClockOptions;
-  /** 'auto' compiles to JavaScript and steps where it must; 'interp' only steps. */
-  engine?: 'auto' | 'interp';
+  /**
+   * 'auto' steps first and compiles the program to JavaScript once it has run JIT_THRESHOLD
+   * instructions (compiling costs more than short runs take); 'jit' compiles at once; 'interp'
+   * only steps. All three give the same results.
+   */
+  engine?: 'auto' | 'jit' | 'interp';
   /** Record a step-by-step trace (forces the interpreter). */
   trace?: boolean;
   /** Most trace entries kept (default 100,000). */
@@ -192,7 +202,8 @@ export class Machine {
   readonly cpus: number;
   cpuId: number;
   readonly conformance: boolean;
-  readonly useJit: boolean;
+  /** Instruction count from which the compiled engine is used (Infinity: never). */
+  readonly jitFrom: number;
   /** Set by bpf_redirect / bpf_redirect_map, for the result. */
   redirect?: { ifindex?: number; map?: string; key?: number; flags: number };
   trace?: TraceEntry[];
@@ -217,7 +228,8 @@ export class Machine {
     this.cpus = Math.max(1, Math.min(256, Math.floor(options.cpus ?? 2)));
     this.cpuId = Math.max(0, Math.min(this.cpus - 1, Math.floor(options.cpu ?? 0)));
     this.conformance = options.conformance ?? false;
-    this.useJit = (options.engine ?? 'auto') === 'auto' && !options.trace;
+    const engine = options.engine ?? 'auto';
+    this.jitFrom = options.trace || engine === 'interp' ? Infinity : engine === 'jit' ? 0 : Math.max(JIT_THRESHOLD, JIT_INSNS_PER_SLOT * program.insns.length);
     this.traceLimit = options.traceLimit ?? 100_000;
     this.task = { ...defaultTask, ...(options.task ?? {}) };
     this.clockStart = BigInt(options.clock?.startNs ?? 1_000_000_000n);
@@ -508,7 +520,7 @@ export class Machine {
   private loop(): void {
     for (;;) {
       if (this.status !== 'running' || this.cbReturned) return;
-      if (this.useJit && this.prog.decoded.leaders[this.pc] === 1) {
+      if (this.insnCount >= this.jitFrom && this.prog.decoded.leaders[this.pc] === 1) {
         const fn = this.compiled();
         if (fn) {
           fn(this);
