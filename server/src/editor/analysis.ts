@@ -16,8 +16,8 @@ export interface ProgramCheck {
   accepted: boolean;
   /** Register states for hover and inlay hints. */
   states?: RegisterStates;
-  /** The verifier's log in the kernel's format. */
-  log?: string;
+  /** The verifier's log in the kernel's format (computed on demand: it costs a second verification). */
+  log?(): string;
   /** e.g. "12 insns, 31 states". */
   stats?: string;
 }

@@ -1,8 +1,8 @@
-// The checks other modules provide, wired into the editor's analysis. Each is added here as its
-// module lands, so the features themselves never import the verifier or the probe checker.
+// The checks other modules provide, wired into the editor's analysis. The features themselves never
+// import the verifier; tests can run the analysis with other hooks (or none).
 import type { AnalysisHooks } from '../editor/analysis';
+import { verifyAsmDoc } from '../editor/verify-adapter';
 
 export function analysisHooks(): AnalysisHooks {
-  // TODO(verifier): verifyAsm via server/src/verifier; TODO(probe checker): checkProbe via server/src/probe.
-  return {};
+  return { verifyAsm: verifyAsmDoc };
 }
