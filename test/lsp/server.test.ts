@@ -260,10 +260,72 @@ describe('formatting', () => {
   });
 });
 
+const NULL_DEREF = `.map counts hash key=4 value=8 entries=16
+.section xdp
+    r1 = 0
+    *(u32 *)(r10 - 4) = r1
+    r2 = r10
+    r2 += -4
+    r1 = counts ll
+    call bpf_map_lookup_elem
+    r1 = *(u64 *)(r0 + 0)
+out:
+    r0 = 2
+    exit
+`;
+
+describe('verifier', () => {
+  const uri = 'file:///work/nullderef.bpf.s';
+
+  it('publishes the verifier\'s rejection with the kernel\'s text and the related call', async () => {
+    await c.open(uri, 'ebpf-asm', NULL_DEREF);
+    const p = await c.diagnostics(uri, 1);
+    expect(p.diagnostics).toHaveLength(1);
+    const d = p.diagnostics[0];
+    expect(d).toMatchObject({ severity: 1, code: 'verifier.null-deref', range: range(8, 4, 8, 25) });
+    expect(d.message).toContain('may be NULL');
+    expect(d.message).toContain("kernel: R0 invalid mem access 'map_value_or_null'");
+    expect(d.relatedInformation?.[0]).toMatchObject({ location: { uri, range: { start: { line: 7 } } } });
+    await expect.poll(() => c.verdicts.find((v) => v.uri === uri)?.verdict).toBe('rejected');
+  });
+
+  it('says accepted in the verdict for a good program', async () => {
+    await expect.poll(() => c.verdicts.find((v) => v.uri === ASM_URI)?.summary).toMatch(/^accepted: xdp: \d+ insns processed/);
+  });
+
+  it('shows register states in hover', async () => {
+    const h = await req<{ contents: { value: string } }>('textDocument/hover', { ...doc(uri), position: pos(8, 20) });
+    expect(h.contents.value).toContain('Before: map_value_or_null(map=counts, vs=8)');
+  });
+
+  it('offers the NULL check as a quick fix', async () => {
+    const d = (await c.diagnostics(uri, 1)).diagnostics[0];
+    const actions = await req<{ title: string; isPreferred: boolean; edit: { changes: Record<string, { range: unknown; newText: string }[]> } }[]>(
+      'textDocument/codeAction', { ...doc(uri), range: d.range, context: { diagnostics: [d] } });
+    expect(actions).toHaveLength(1);
+    expect(actions[0].isPreferred).toBe(true);
+    expect(actions[0].edit.changes[uri]).toEqual([{ range: range(8, 0, 8, 0), newText: '    if r0 == 0 goto out\n' }]);
+  });
+
+  it('returns the kernel-format verifier log', async () => {
+    const r = await req<{ text: string }>('ebpf/verifierLog', { uri });
+    expect(r.text).toMatch(/^; program xdp: rejected/);
+    expect(r.text).toContain('6: (85) call bpf_map_lookup_elem#1');
+    expect(r.text).toContain("R0 invalid mem access 'map_value_or_null'");
+  });
+});
+
 describe('inlay hints and code actions', () => {
-  it('answers inlay hint requests for both languages', async () => {
-    const asm = await req<unknown[]>('textDocument/inlayHint', { ...doc(ASM_URI), range: range(0, 0, 16, 0) });
-    expect(Array.isArray(asm)).toBe(true);
+  it('shows register types after the instructions that write them', async () => {
+    const hints = await req<{ position: { line: number; character: number }; label: string }[]>('textDocument/inlayHint', { ...doc(ASM_URI), range: range(0, 0, 8, 0) });
+    expect(hints.map((h) => [h.position.line, h.label])).toEqual([
+      [2, ' r1: scalar 0'],
+      [4, ' r2: fp'],
+      [5, ' r2: fp-4'],
+      [6, ' r1: map_ptr(map=counts)'],
+      [7, ' r0: map_value_or_null(map=counts, vs=8)'],
+    ]);
+    expect(hints[0].position.character).toBe(10);
     const bt = await req<unknown[]>('textDocument/inlayHint', { ...doc(BT_URI), range: range(0, 0, 14, 0) });
     expect(bt).toEqual([]);
   });
