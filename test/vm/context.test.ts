@@ -93,6 +93,11 @@ describe('tracepoint, raw_tracepoint, perf_event', () => {
     const header = runProgram(asm('.section tracepoint/a/b\nr0 = *(u32 *)(r1 + 4)\nexit'), { ctx: { tracepointFields } });
     expect(header.fault?.message).toBe('insn 0 (line 2): invalid context load: trace_event_raw.common_pid is not accessible to this program type');
   });
+  it('without a layout, a tracepoint program gets its event\'s fields from the catalog', () => {
+    const text = '.section tracepoint/syscalls/sys_enter_openat\nr0 = *(u64 *)(r1 + 32)\nr1 = *(u64 *)(r1 + 24)\nr1 = *(u8 *)(r1 + 0)\nr0 += r1\nexit';
+    const r = runProgram(asm(text), { ctx: { memory: [{ name: 'path', text: '/etc' }], fields: { flags: 0x41, filename: '&path' } } });
+    expect(r0(r)).toBe(0x41 + '/'.charCodeAt(0));
+  });
   it('raw_tracepoint arguments are u64 args[]', () => {
     expect(r0(runProgram(asm('.section raw_tracepoint/sched_switch\nr0 = *(u64 *)(r1 + 8)\nexit'), { ctx: { args: [1, 99] } }))).toBe(99);
   });

@@ -2,7 +2,7 @@
 // and the nearest region.
 import { describe, expect, it } from 'vitest';
 import { asm, run } from './support';
-import { runProgram } from '../../server/src/vm/index';
+import { createVm, runProgram } from '../../server/src/vm/index';
 
 const ADDR = '0x[0-9a-f]{16}';
 const re = (s: string) => new RegExp('^' + s.replace(/[()[\]|.+?]/g, (c) => '\\' + c).replace(/ADDR/g, ADDR) + '$');
@@ -73,6 +73,14 @@ describe('control faults', () => {
   it('a jump outside the program', () => {
     const r = runProgram({ name: 'j', section: 'socket', type: 'socket_filter', insns: [{ opcode: 0x05, dst: 0, src: 0, off: 50, imm: 0 }, { opcode: 0x95, dst: 0, src: 0, off: 0, imm: 0 }], maps: [], relocs: [], symbols: [] });
     expect(r.fault?.message).toBe('insn 0: jump to slot 51, outside the program (0..1)');
+  });
+  it('an error inside the VM becomes an internal fault, never an exception', () => {
+    const vm = createVm(asm('.section socket\nr0 = 0\ncall bpf_ktime_get_ns\nexit'), {});
+    vm.machine.callHelper = () => {
+      throw new TypeError('boom');
+    };
+    expect(() => vm.run()).not.toThrow();
+    expect(vm.state().fault).toMatchObject({ kind: 'internal', pc: 1, message: 'insn 1 (line 3): internal VM error (please report it): boom' });
   });
   it('an invalid encoding, when reached', () => {
     const r = runProgram({ name: 'bad', section: 'socket', type: 'socket_filter', insns: [{ opcode: 0xff, dst: 0, src: 0, off: 0, imm: 0 }], maps: [], relocs: [], symbols: [] });

@@ -13,7 +13,8 @@ export type FaultKind =
   | 'bad-insn' // invalid encoding reached at run time
   | 'bad-jump' // jump or call outside the program
   | 'fell-off' // ran past the last instruction
-  | 'unsupported'; // a form or feature the VM does not model
+  | 'unsupported' // a form or feature the VM does not model
+  | 'internal'; // a bug in the VM itself
 
 export class VmFault extends Error {
   /** Slot index of the instruction that faulted; filled in by the machine. */

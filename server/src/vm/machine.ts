@@ -12,6 +12,7 @@ import { createMap, mapSpecProblem, ProgArrayMap, RingbufMap, type MapDump, type
 import type { StreamRecord } from './maps/streams';
 import { HELPERS, type Helper } from './helpers/index';
 import { helperName } from '../isa/helpers';
+import { tracepointFormat } from '../probe/tracepoints';
 import { stepOnce } from './interp';
 import { compileProgram, type CompiledFn } from './jit';
 
@@ -254,6 +255,15 @@ export class Machine {
     this.reset();
   }
 
+  /** A tracepoint program's record layout comes from the catalog when the caller gives none. */
+  private withTracepointLayout(ctx: CtxInput | undefined): CtxInput | undefined {
+    if (this.progType !== 'tracepoint' || ctx?.tracepointFields) return ctx;
+    const [category, event] = (this.prog.program.attachTo ?? '').split('/');
+    if (!category || !event) return ctx;
+    const format = tracepointFormat(category, event, { useTracefs: false }) ?? tracepointFormat(category, event);
+    return format ? { ...(ctx ?? {}), tracepointFields: format.fields } : ctx;
+  }
+
   /** The memory, context and packet r1 (and r2) start with; fresh for every reset. */
   private buildInputs(): { r1: bigint; r2: bigint } {
     const o = this.options;
@@ -263,7 +273,7 @@ export class Machine {
       return { r1: bytes.length > 0 ? r.base : 0n, r2: BigInt(bytes.length) };
     }
     if (this.conformance) return { r1: 0n, r2: 0n };
-    const built = buildContext(this.mem, this.progType, o.ctx);
+    const built = buildContext(this.mem, this.progType, this.withTracepointLayout(o.ctx));
     this.ctxRegion = built.ctx;
     this.packet = built.packet;
     return { r1: built.r1, r2: 0n };
@@ -583,7 +593,11 @@ export class Machine {
           this.setFault(new VmFault('call-depth', 'callbacks nested too deeply'));
           return;
         }
-        throw e;
+        // Whatever else goes wrong inside the VM stops this run, never the host.
+        const internal = new VmFault('internal', `internal VM error (please report it): ${e instanceof Error ? e.message : String(e)}`);
+        internal.pc = this.pc;
+        this.setFault(internal);
+        return;
       }
     }
   }

@@ -52,7 +52,8 @@ export function bpfFormat(fmt: string, args: readonly bigint[], mem: Memory): Fo
     let flags = '';
     while ('0+- '.includes(fmt[i] ?? 'x') && i < fmt.length) flags += fmt[i++];
     let width = 0;
-    while (i < fmt.length && fmt[i] >= '0' && fmt[i] <= '9') width = width * 10 + Number(fmt[i++]);
+    // The kernel prints into a 1 KiB buffer; a wider field could only be cut off.
+    while (i < fmt.length && fmt[i] >= '0' && fmt[i] <= '9') width = Math.min(1024, width * 10 + Number(fmt[i++]));
     const arg = args[used++];
     const c = fmt[i];
     if (c === 'p') {
