@@ -128,6 +128,9 @@ export function builtinInt(g: Gen, e: A.Ident): number {
   if (!a && !row) {
     if (e.name === 'comm') throw new CompileError(e.range, 'comm is a string, not an integer.', 'probe.compile-type');
     if (e.name === 'args') throw new CompileError(e.range, 'args is a record: read one field, like args.filename.', 'probe.compile-type');
+    if (/^[A-Z_][A-Z0-9_]*$/.test(e.name)) {
+      throw new CompileError(e.range, `The value of ${e.name} is not known here: no #define in the script or its headers, and no enum in the kernel's BTF, gives it. #define it in the script to compile.`, 'probe.compile-constant');
+    }
     throw unsupported(e.range, `The builtin "${e.name}"`);
   }
   const r = g.acquire(e.range);

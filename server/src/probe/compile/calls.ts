@@ -21,7 +21,6 @@ const REFUSED: Record<string, string> = {
   signal: 'it sends a signal to a real process',
   override: 'it changes the return value of a real kernel function',
   join: 'it walks a live argv array in user space',
-  ntop: 'IP address formatting is not implemented yet',
   pton: 'IP address parsing is not implemented yet',
   kaddr: 'kernel symbol addresses are not simulated',
   uaddr: 'user symbol addresses are not simulated',
@@ -42,7 +41,6 @@ const REFUSED: Record<string, string> = {
   getopt: 'named options are not implemented yet',
   assert: 'assert() is not implemented yet',
   strftime: 'strftime() is not implemented yet; print nsecs, or use time()',
-  usym: 'user symbols are not simulated',
 };
 
 function refuse(e: A.Call): never {
@@ -248,6 +246,8 @@ function deleteValue(g: Gen, e: A.Call): number {
 
 const INT_CALLS: Record<string, IntCall> = {
   ksym: passThrough,
+  // User symbols are not simulated: the address prints in hex, as bpftrace prints one it cannot resolve.
+  usym: passThrough,
   uptr: passThrough,
   kptr: passThrough,
   strerror: passThrough,
@@ -310,8 +310,41 @@ function userStrings(g: Gen): boolean {
   return g.attach.kind.user || (g.attach.kind.name === 'tracepoint' && g.attach.target.category === 'syscalls');
 }
 
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/** ntop([af, ]addr) into r10 + at: the family word, then the address bytes. */
+function ntopInto(g: Gen, e: A.Call, at: number): void {
+  const addr = e.args[e.args.length - 1]!;
+  const t = typeOf(addr);
+  g.zero(at, 24);
+  if (e.args.length === 2) {
+    const af = g.int(e.args[0]!);
+    g.ins(`*(u64 *)(r10 ${off(at)}) = r${af}`, 'address family');
+    g.release(af);
+  }
+  if (t.kind === 'int' || t.kind === 'pointer') {
+    if (e.args.length === 1) g.ins(`*(u64 *)(r10 ${off(at)}) = ${AF_INET}`, 'AF_INET');
+    const a = g.int(addr);
+    g.ins(`*(u32 *)(r10 ${off(at + 8)}) = w${a}`, 'the IPv4 address, network order as stored');
+    g.release(a);
+    return;
+  }
+  const m = g.mem(addr);
+  const n = Math.min(16, m.size);
+  if (e.args.length === 1) g.ins(`*(u64 *)(r10 ${off(at)}) = ${n > 4 ? AF_INET6 : AF_INET}`);
+  for (let i = 0; i < n; i += 4) {
+    g.ins(`r1 = *(u32 *)(r10 ${off(m.off + i)})`);
+    g.ins(`*(u32 *)(r10 ${off(at + 8 + i)}) = r1`);
+  }
+}
+
 /** Writes a string-valued call straight into its destination; false when the call has no such path. */
 export function callStore(g: Gen, e: A.Call, at: number, size: number): boolean {
+  if (e.callee === 'ntop' && size >= 24) {
+    ntopInto(g, e, at);
+    return true;
+  }
   if (e.callee === 'str') {
     strInto(g, e, at, size);
     return true;
@@ -325,6 +358,11 @@ export function callStore(g: Gen, e: A.Call, at: number, size: number): boolean 
 }
 
 export function callMem(g: Gen, e: A.Call): Mem {
+  if (e.callee === 'ntop') {
+    const at = g.tmp(24, e.range, 'ntop()');
+    ntopInto(g, e, at);
+    return { off: at, size: 24 };
+  }
   if (e.callee === 'str' || (e.callee === 'comm' && e.args.length === 0)) {
     const t: Type = typeOf(e);
     const size = align8(t.kind === 'string' ? t.size : 16);

@@ -135,6 +135,9 @@ function storeWord(g: Gen, e: A.Expr, slot: number): void {
 
 export function varSlot(g: Gen, e: A.Var): { off: number; type: Type } {
   const v = g.vars.get(e.name);
+  if (!v && g.info.variables.has(e.name)) {
+    throw new CompileError(e.range, `The type of ${e.name} is not known here (the checker could not work it out, often a struct missing from the kernel's BTF), so it cannot be compiled.`, 'probe.compile-type');
+  }
   if (!v) throw new CompileError(e.range, `${e.name} has no storage (it is never assigned in this probe).`, 'probe.compile-var');
   return v;
 }
@@ -322,6 +325,22 @@ export function userSpace(g: Gen): boolean {
   return g.attach.kind.user || (g.attach.kind.name === 'tracepoint' && g.attach.target.category === 'syscalls');
 }
 
+/**
+ * The address of a struct field in kernel (or user) memory: a pointer plus the field's offset,
+ * following `a->b.c` and `(*p).c` through embedded structs without reading them.
+ */
+function fieldAddress(g: Gen, e: A.FieldAccess): number {
+  const ot = typeOf(e.object);
+  const f = recordField(g, ot, e);
+  let r: number;
+  if (ot.kind === 'pointer') r = g.int(e.object);
+  else if (e.object.kind === 'Field' && !isArgs(e.object.object)) r = fieldAddress(g, e.object);
+  else if (e.object.kind === 'Unary' && e.object.op === '*') r = g.int(e.object.operand);
+  else throw unsupported(e.range, 'Reading a field of a struct value that is not in memory');
+  if (f.offset) g.ins(`r${r} += ${f.offset}`, `&${e.arrow ? '->' : '.'}${e.field}`);
+  return r;
+}
+
 function fieldInt(g: Gen, e: A.FieldAccess): number {
   if (isArgs(e.object)) {
     const k = g.attach.kind.name;
@@ -350,12 +369,10 @@ function fieldInt(g: Gen, e: A.FieldAccess): number {
   }
   const ot = typeOf(e.object);
   const f = recordField(g, ot, e);
-  if (ot.kind !== 'pointer') throw unsupported(e.range, 'Reading a field of a struct value (not through a pointer)');
   const t = f.type;
   const size = t.kind === 'int' ? t.bits / 8 : t.kind === 'pointer' ? 8 : undefined;
   if (size === undefined) throw new CompileError(e.range, `Field "${e.field}" is not an integer or pointer.`, 'probe.compile-type');
-  const r = g.int(e.object);
-  if (f.offset) g.ins(`r${r} += ${f.offset}`, `&->${e.field}`);
+  const r = fieldAddress(g, e);
   const at = readPointer(g, `r${r}`, size, e);
   loadSized(g, `r${r}`, at, t);
   if (f.bitSize !== undefined) {
@@ -476,11 +493,7 @@ function fieldMem(g: Gen, e: A.FieldAccess): Mem {
     }
     return { off: at, size };
   }
-  const ot = typeOf(e.object);
-  const f = recordField(g, ot, e);
-  if (ot.kind !== 'pointer') throw unsupported(e.range, 'Reading a field of a struct value (not through a pointer)');
-  const r = g.int(e.object);
-  if (f.offset) g.ins(`r${r} += ${f.offset}`, `&->${e.field}`);
+  const r = fieldAddress(g, e);
   const at = readPointer(g, `r${r}`, natural, e);
   g.release(r);
   return { off: at, size };

@@ -2,9 +2,10 @@
 // the runner keeps a `ScriptCompiler` to compile wildcard probes for each concrete probe an
 // event names (so `probe` and `func` know which function fired).
 import type { Finding } from '../../core/types';
-import { checkScript, type CheckOptions, type CheckResult, type ProbeInfo } from '../checker';
+import { checkScript, type AttachInfo, type CheckOptions, type CheckResult, type ProbeInfo } from '../checker';
 import { defineValue, scanHeaders } from '../headers';
 import { probeKind, resolveAttach } from '../probes';
+import { globMatch, tracepointFormat } from '../tracepoints';
 import { ActionTable, type Action } from './actions';
 import { CompileError } from './errors';
 import type { ScriptEnv } from './gen';
@@ -118,28 +119,49 @@ export class ScriptCompiler {
 
   /** The attach spec for a concrete name matched by one of the probe's (maybe wildcard) attach points. */
   private concreteSpec(info: ProbeInfo, concrete: string): AttachSpec {
-    const [provider, ...parts] = splitAttach(concrete);
-    const kind = probeKind(provider);
+    const [provider, ...parts] = concrete.split(':');
+    const kind = probeKind(provider ?? '');
     for (const ai of info.attach) {
-      if (!ai.kind || !kind || ai.kind.name !== kind.name) continue;
-      const specs = attachSpecs(ai);
-      const exact = specs.find((s) => s.name === canonicalName(kind, parts));
+      if (!kind || !attachMatches(ai, concrete)) continue;
+      const exact = attachSpecs(ai).find((s) => s.name === canonicalName(kind, parts));
       if (exact) return exact;
-      const base = specs[0];
-      if (!base) continue;
       const { target, problems } = resolveAttach(kind, parts);
       if (problems.length) continue;
-      const fresh = attachSpecs({ ...ai, node: { ...ai.node, parts }, target: { ...target, wildcard: false } });
+      const concreteTarget = { ...target, wildcard: false };
+      const tracepoints = kind.name === 'tracepoint' && target.category && target.event ? [tracepointFormat(target.category, target.event)].filter((f) => !!f) : undefined;
+      const fresh = attachSpecs({ ...ai, node: { ...ai.node, parts }, target: concreteTarget, tracepoints });
       if (fresh[0]) return fresh[0];
     }
     throw new CompileError(info.probe.range, `${concrete} does not match this probe.`, 'probe.compile-internal');
   }
 }
 
-/** `kprobe:vfs_read` → ['kprobe', 'vfs_read']; `uprobe:/bin/bash:readline` keeps the path whole. */
-export function splitAttach(name: string): string[] {
-  const parts = name.split(':');
-  return parts;
+/** Whether an attach point as written matches a concrete probe name (as events name them). */
+export function attachMatches(ai: AttachInfo, probe: string): boolean {
+  if (!ai.kind) return false;
+  const written = canonicalName(ai.kind, ai.node.parts);
+  if (written === probe || globMatch(written, probe)) return true;
+  const [kind, ...parts] = probe.split(':');
+  if (kind !== ai.kind.name) return false;
+  const t = ai.target;
+  if (!t) return false;
+  const last = (parts[parts.length - 1] ?? '').replace(/\+.*$/, '');
+  switch (kind) {
+    case 'kprobe':
+    case 'kretprobe':
+      return !!t.func && globMatch(t.func, last);
+    case 'uprobe':
+    case 'uretprobe': {
+      const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+      const bin = parts.slice(0, -1).join(':');
+      return !!t.func && globMatch(t.func, last) && !!t.binary && (globMatch(t.binary, bin) || base(t.binary) === base(bin));
+    }
+    case 'software':
+    case 'hardware':
+      return t.perfEvent === parts[0];
+    default:
+      return false;
+  }
 }
 
 /** Checks and compiles a script: one program per attach point, plus the tables the runner needs. */

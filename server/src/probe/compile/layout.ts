@@ -33,6 +33,9 @@ export function storageSize(t: Type): number | undefined {
     case 'string':
     case 'buffer':
       return align8(Math.max(1, t.size));
+    case 'inet':
+      // u64 address family, then 16 bytes of address (4 used for IPv4).
+      return 24;
     case 'tuple': {
       let n = 0;
       for (const e of t.elems) {

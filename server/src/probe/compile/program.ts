@@ -32,8 +32,8 @@ function scratchVars(info: ProbeInfo): Map<string, { type: Type; range: Range }>
   const out = new Map<string, { type: Type; range: Range }>();
   const note = (v: A.Var): void => {
     if (out.has(v.name)) return;
-    const t = info.variables.get(v.name) ?? v.type;
-    if (t && t.kind !== 'unknown') out.set(v.name, { type: t, range: v.range });
+    const t = info.variables.get(v.name) ?? v.type ?? { kind: 'unknown' };
+    out.set(v.name, { type: t, range: v.range });
   };
   const exprs = (e: A.Expr | undefined, depth: number): void => {
     if (!e || depth > 200) return;
@@ -129,6 +129,7 @@ export function compileProgram(env: ScriptEnv, info: ProbeInfo, probeIndex: numb
   g.ins(`r${CTX} = r1`, 'keep the context: helper calls clobber r1-r5');
   const vars = scratchVars(info);
   for (const [name, v] of vars) {
+    if (v.type.kind === 'unknown') continue; // reported where it is used
     const size = storageSize(v.type);
     if (size === undefined) throw new CompileError(v.range, `${name} holds a ${v.type.kind}, which the compiler cannot keep in a variable.`, 'probe.compile-var');
     const at = g.tmp(size, v.range, name);

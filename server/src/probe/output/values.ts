@@ -79,6 +79,8 @@ export function decodeValue(t: Type, bytes: Uint8Array, at: number, r: Resolver)
       return { kind: 'sym', text: r.stack(BigInt.asIntN(64, readU64(bytes, at)), t.user) };
     case 'strerror':
       return { kind: 'sym', text: strerror(Number(BigInt.asIntN(64, readU64(bytes, at)))) };
+    case 'inet':
+      return { kind: 'sym', text: inetText(Number(readU64(bytes, at)), bytes.subarray(at + 8, at + 24)) };
     default:
       return { kind: 'int', value: intValue(readU64(bytes, at), t) };
   }
@@ -130,6 +132,33 @@ export function valueJson(v: Value): string {
 /** Bytes the value of a type takes in a record (the compiler's layout). */
 export function slotSize(t: Type): number {
   return storageSize(t) ?? 8;
+}
+
+/** inet_ntop(): dotted IPv4, or IPv6 with the longest run of zero groups written "::". */
+export function inetText(af: number, addr: Uint8Array): string {
+  if (af === 2) return Array.from(addr.subarray(0, 4)).join('.');
+  if (af !== 10) return '';
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((addr[i] ?? 0) << 8) | (addr[i + 1] ?? 0));
+  if (groups.slice(0, 5).every((x) => x === 0) && groups[5] === 0xffff) return `::ffff:${Array.from(addr.subarray(12, 16)).join('.')}`;
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((x) => x.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
 const ERRNO_TEXT: Record<number, string> = {

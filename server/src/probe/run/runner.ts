@@ -6,7 +6,7 @@ import type { Finding } from '../../core/types';
 import type { AttachInfo } from '../checker';
 import { RECORD_HEADER, type Action } from '../compile/actions';
 import { CompileError } from '../compile/errors';
-import { ScriptCompiler, type CompileOptions } from '../compile/index';
+import { attachMatches, ScriptCompiler, type CompileOptions } from '../compile/index';
 import { START_MAP, internalMapSpecs, type MapPlan } from '../compile/maps';
 import type { CompiledProgram } from '../compile/program';
 import { canonicalName } from '../compile/sections';
@@ -68,34 +68,6 @@ interface Timer {
   period: bigint;
   next: bigint;
   everyCpu: boolean;
-}
-
-/** Whether an attach point as written matches a concrete event probe name. */
-function attachMatches(ai: AttachInfo, probe: string): boolean {
-  if (!ai.kind) return false;
-  const written = canonicalName(ai.kind, ai.node.parts);
-  if (written === probe || globMatch(written, probe)) return true;
-  const [kind, ...parts] = probe.split(':');
-  if (kind !== ai.kind.name) return false;
-  const t = ai.target;
-  if (!t) return false;
-  const last = (parts[parts.length - 1] ?? '').replace(/\+.*$/, '');
-  switch (kind) {
-    case 'kprobe':
-    case 'kretprobe':
-      return !!t.func && globMatch(t.func, last);
-    case 'uprobe':
-    case 'uretprobe': {
-      const base = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
-      const bin = parts.slice(0, -1).join(':');
-      return !!t.func && globMatch(t.func, last) && (!!t.binary && (globMatch(t.binary, bin) || base(t.binary) === base(bin)));
-    }
-    case 'software':
-    case 'hardware':
-      return t.perfEvent === parts[0];
-    default:
-      return false;
-  }
 }
 
 class Run {
