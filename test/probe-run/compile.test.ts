@@ -38,6 +38,7 @@ const CONSTRUCTS: Record<string, string> = {
   'a struct from the script through a pointer': 'struct foo { int a; long b; char c; } kprobe:f { $p = (struct foo *)arg0; @b = sum($p->b); @a = $p->a; }',
   'large immediates': 'kprobe:f { if (arg0 == 0x123456789abcdef) { @x = 0xffffffffffff; } }',
   'bswap and ksym': 'kprobe:f { @s[ksym(arg0)] = count(); @b = bswap((uint32)arg1); }',
+  'ntop of integers and byte arrays': 'struct in6 { unsigned char a[16]; } kprobe:f { @a[ntop(arg0)] = count(); $x = ntop(10, ((struct in6 *)arg1)->a); printf("%s %s\\n", ntop(arg0), $x); }',
   'uprobe arguments': 'uprobe:/bin/bash:readline { @lines[str(arg0)] = count(); } uretprobe:/bin/bash:readline { @ret[str(retval)] = count(); }',
 };
 
@@ -119,7 +120,8 @@ describe('program types and sections', () => {
 describe('what the compiler refuses, it names', () => {
   const cases: [string, RegExp][] = [
     ['kprobe:f { system("ls"); }', /system\(\) is not supported/],
-    ['kprobe:f { @x[ntop(arg0)] = count(); }', /ntop\(\) is not supported as a map key/],
+    ['kprobe:f { printf("%r\\n", buf(arg0, 8)); }', /buf\(\) is not supported/],
+    ['kprobe:f { @x = kaddr("jiffies"); }', /kaddr\(\) is not supported/],
     ['fentry:vfs_read { @x = count(); }', /fentry probes are not supported/],
     ['kprobe:f { @x = arg7; }', /arg7 is not supported.*arg0\.\.arg5/],
     ['usdt:/bin/bash:probe { @x = arg0; }', /usdt arguments/],

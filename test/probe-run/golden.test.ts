@@ -238,6 +238,13 @@ kprobe:f /arg0 > 1/ {
     expect(r.output).toBe('Attaching 1 probe...\nkprobe:vfs_read vfs_read\nkprobe:vfs_write vfs_write\n\n\n@[vfs_read]: 1\n@[vfs_write]: 1\n');
   });
 
+  test('ntop() of an IPv4 address held in an integer (network byte order in memory)', () => {
+    // 0x0100007f is stored 7f 00 00 01: 127.0.0.1. 0x0a00a8c0 is c0 a8 00 0a: 192.168.0.10.
+    const events = ['{"probe": "kprobe:tcp_connect", "ts": 1, "args": [16777343]}', '{"probe": "kprobe:tcp_connect", "ts": 2, "args": [167815360]}'].join('\n');
+    const r = run('kprobe:tcp_connect { printf("%s\\n", ntop(arg0)); @[ntop(arg0)] = count(); }', events);
+    expect(r.output).toBe('Attaching 1 probe...\n127.0.0.1\n192.168.0.10\n\n\n@[127.0.0.1]: 1\n@[192.168.0.10]: 1\n');
+  });
+
   test('tracepoint char arrays and __data_loc strings', () => {
     const events = '{"probe": "tracepoint:sched:sched_switch", "ts": 1, "args": {"prev_comm": "bash", "prev_pid": 100, "next_comm": "swapper/0", "next_pid": 0}}';
     const r = run('tracepoint:sched:sched_switch { printf("%s(%d) -> %s(%d)\\n", args->prev_comm, args->prev_pid, args->next_comm, args->next_pid); }', events);

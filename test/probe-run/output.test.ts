@@ -2,7 +2,7 @@
 // lhist labels and bars, JSON escaping, strftime. Expected strings are written out by hand.
 import { describe, expect, test } from 'vitest';
 import type { MapPlan } from '../../server/src/probe/compile';
-import { formatMapJson, formatMapText, formatPrintf, jsonEscape, strftime, type RawEntry, type Resolver, type Value } from '../../server/src/probe/output';
+import { formatMapJson, formatMapText, formatPrintf, inetText, jsonEscape, strftime, type RawEntry, type Resolver, type Value } from '../../server/src/probe/output';
 import type { Type } from '../../server/src/probe/types';
 
 const int = (v: number | bigint): Value => ({ kind: 'int', value: BigInt(v) });
@@ -169,6 +169,18 @@ describe('hist and lhist', () => {
 });
 
 describe('small pieces', () => {
+  test('inet_ntop text for IPv4 and IPv6', () => {
+    const v6 = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
+    expect(inetText(2, Uint8Array.from([10, 0, 0, 1]))).toBe('10.0.0.1');
+    expect(inetText(10, v6('20010db8000000000000000000000001'))).toBe('2001:db8::1');
+    expect(inetText(10, v6('00000000000000000000000000000001'))).toBe('::1');
+    expect(inetText(10, v6('fe800000000000000202b3fffe1e8329'))).toBe('fe80::202:b3ff:fe1e:8329');
+    // One zero group is not shortened; the longest run of zeros is (the first of equals).
+    expect(inetText(10, v6('20010db8000000010000000000000001'))).toBe('2001:db8:0:1::1');
+    expect(inetText(10, v6('00000000000000000000ffffc0a80001'))).toBe('::ffff:192.168.0.1');
+    expect(inetText(7, new Uint8Array(16))).toBe('');
+  });
+
   test('JSON escaping as bpftrace does it', () => {
     expect(jsonEscape('a"b\\c\nd\re\tf\u0001g')).toBe('a\\"b\\\\c\\nd\\re\\tf\\u0001g');
   });
