@@ -6,6 +6,7 @@ import { assemble } from '../../server/src/asm/assembler';
 import { closeFd, kernelAvailable } from '../../server/src/kernel/bpf';
 import { loadProgram } from '../../server/src/kernel/programMaps';
 import { compileScript, type CompiledProgram } from '../../server/src/probe/compile';
+import { verify } from '../../server/src/verifier';
 
 const avail = kernelAvailable();
 if (!avail.ok) console.warn(`skipping kernel verifier checks of compiled probes: ${avail.reason}`);
@@ -70,6 +71,13 @@ describe('constructs compile', () => {
           const lines = new Set((p.program.sourceMap ?? []).filter(Boolean).map((r) => r!.start.line));
           expect(lines.size).toBeGreaterThan(0);
           for (const l of lines) expect(l).toBeLessThanOrEqual(text.split('\n').length);
+        }
+      });
+
+      test('our verifier accepts it', () => {
+        for (const p of programs) {
+          const v = verify(p.program);
+          if (!v.accepted) throw new Error(`${p.probe}: rejected\n${v.findings.map((f) => `${f.insn}: ${f.message}`).join('\n')}\n${p.asmText}`);
         }
       });
 
