@@ -144,3 +144,50 @@ describe('ebpf-studio run', () => {
     expect(j.maps.find((m: { name: string }) => m.name === 'proto_count').entries).toHaveLength(1);
   });
 });
+
+function cliIn(input: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000, input });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('ebpf-studio verify, probe, check, conformance-plugin', () => {
+  it('verify rejects the broken example with plain words, the kernel text and where r0 came from', () => {
+    const r = cli('verify', path.join(EXAMPLES, 'broken.bpf.s'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('kprobe/vfs_read (kprobe): rejected');
+    expect(r.err).toMatch(/broken\.bpf\.s:11:5: error: r0 may be NULL here/);
+    expect(r.err).toContain("kernel: R0 invalid mem access 'map_value_or_null'");
+    expect(r.err).toMatch(/broken\.bpf\.s:10:5: note: r0 was set by bpf_map_lookup_elem/);
+  });
+
+  it('verify accepts the XDP example; json lists diagnostics', () => {
+    expect(cli('verify', path.join(EXAMPLES, 'xdp-count.bpf.s')).code).toBe(0);
+    const j = JSON.parse(cli('verify', path.join(EXAMPLES, 'broken.bpf.s'), '--format', 'json').out);
+    expect(j[0].accepted).toBe(false);
+    expect(j[0].diagnostics[0]).toMatchObject({ line: 11, severity: 'error', kernelText: "R0 invalid mem access 'map_value_or_null'" });
+  });
+
+  it('probe runs a script against its events file and prints as bpftrace does', () => {
+    const r = cli('probe', path.join(EXAMPLES, 'vfs-read.bt'), '--events', path.join(EXAMPLES, 'vfs-read.events.jsonl'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Attaching 2 probes...');
+    expect(r.out).toMatch(/@reads\[bash\]: \d+/);
+    expect(r.out).toMatch(/\[4K, 8K\)\s+\d+ \|@+/);
+  });
+
+  it('check reports a script error with file:line:col and exit 1', () => {
+    const dir = tempDir();
+    const f = path.join(dir, 'bad.bt');
+    writeFileSync(f, 'kprobe:vfs_read { @x = count(1, 2); }\n');
+    const r = cli('check', f);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(new RegExp(`${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:\\d+: error: `));
+  });
+
+  it('conformance-plugin: memory in argv, program hex on stdin, r0 in hex', () => {
+    const ok = cliIn('bf 20 00 00 00 00 00 00 95 00 00 00 00 00 00 00', 'conformance-plugin', '00  01  02');
+    expect(ok).toMatchObject({ code: 0, out: '0x3\n' });
+    const bad = cliIn('ff 00 00 00 00 00 00 00', 'conformance-plugin');
+    expect(bad.code).not.toBe(0);
+  });
+});

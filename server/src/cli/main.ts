@@ -1,7 +1,9 @@
 // The `ebpf-studio` command: one table of subcommands, each a small module.
 import { asmCommand, disasmCommand } from './asm-commands';
 import { runCommand } from './run-command';
-import { checkCommand, compileCommand } from './probe-commands';
+import { checkCommand, compileCommand, probeCommand } from './probe-commands';
+import { verifyCommand } from './verify-command';
+import { conformancePlugin } from '../vm/conformance-plugin';
 import { startServer } from '../lsp/server';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, InputError, UsageError, type Io } from './common';
 
@@ -14,10 +16,19 @@ const COMMANDS: Record<string, Command> = {
   asm: { summary: 'assemble a .bpf.s file (kernel/LLVM or mnemonic syntax)', run: asmCommand },
   disasm: { summary: 'disassemble a .o, .bin or .bpf.s file', run: disasmCommand },
   run: { summary: 'run a program in the VM: r0, output, maps (exit 1 on a fault)', run: runCommand },
+  verify: { summary: 'verify programs as the Linux verifier does; exit 1 when rejected', run: verifyCommand },
+  probe: { summary: 'run a probe script against an events file (or a generated workload)', run: probeCommand },
+  'conformance-plugin': { summary: 'the bpf_conformance plugin interface (memory hex in argv, program hex on stdin)', run: pluginCommand },
   check: { summary: 'check a probe script (.bt); exit 1 when it has errors', run: checkCommand },
   compile: { summary: 'compile a probe script to eBPF assembly, one program per probe', run: compileCommand },
   lsp: { summary: 'the language server (--stdio, --node-ipc or --socket=PORT)', run: lspCommand },
 };
+
+function pluginCommand(args: string[], io: Io): number {
+  const r = conformancePlugin(args, io.stdin());
+  io.out(r.stdout);
+  return r.exitCode;
+}
 
 /** Serves until the client disconnects; the transport flag is read from argv by the LSP library. */
 function lspCommand(args: string[]): Promise<number> {

@@ -1,6 +1,7 @@
 // `ebpf-studio check` and `ebpf-studio compile` for probe scripts (.bt).
 import { checkScript } from '../probe';
 import { compileScript } from '../probe/compile';
+import { runScript } from '../probe/run';
 import { EXIT_INPUT, EXIT_OK, hasErrors, oneOf, parse, printFindings, readInput, UsageError, type Io } from './common';
 
 const CHECK_USAGE = 'ebpf-studio check SCRIPT.bt [--format text|json]';
@@ -34,4 +35,20 @@ export function compileCommand(args: string[], io: Io): number {
   if (hasErrors(r.findings)) return EXIT_INPUT;
   for (const p of r.programs) io.out(`# ${p.probe}\n${p.asmText}\n`);
   return EXIT_OK;
+}
+
+const PROBE_USAGE = 'ebpf-studio probe SCRIPT.bt [--events FILE.jsonl] [--format text|json] [--seed N]';
+
+export function probeCommand(args: string[], io: Io): number {
+  const { file, text, values } = readScript(args, PROBE_USAGE, { events: { type: 'string' }, seed: { type: 'string' } });
+  const format = oneOf(values.format as string | undefined, ['text', 'json'] as const, '--format') ?? 'text';
+  const eventsFile = values.events as string | undefined;
+  const events = eventsFile !== undefined ? new TextDecoder().decode(readInput(eventsFile)) : undefined;
+  const seed = values.seed !== undefined ? Number(values.seed) : undefined;
+  if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new UsageError('--seed must be a whole number');
+  const r = runScript(text, { file, events, eventsFile, format, seed });
+  printFindings(io, file, r.findings);
+  if (eventsFile) printFindings(io, eventsFile, r.eventFindings);
+  io.out(r.output);
+  return hasErrors(r.findings) || hasErrors(r.eventFindings) ? EXIT_INPUT : EXIT_OK;
 }

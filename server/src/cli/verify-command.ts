@@ -1,0 +1,68 @@
+// `ebpf-studio verify`: the verifier's verdict, findings (plain words, kernel text, related places, fixes) and log.
+import { formatFinding, type Finding } from '../core/types';
+import { isProgType, PROG_TYPES } from '../core/sections';
+import { verify } from '../verifier';
+import { loadPrograms } from './asm-commands';
+import { EXIT_INPUT, EXIT_OK, hasErrors, oneOf, parse, printFindings, UsageError, type Io } from './common';
+
+const USAGE = 'ebpf-studio verify FILE(.s|.o|.bin) [--section S] [--prog-type T] [--unprivileged] [--log] [--format text|json]';
+
+function describe(file: string, f: Finding): string {
+  const lines = [formatFinding(file, f)];
+  for (const r of f.related ?? []) lines.push(`    ${file}:${r.range.start.line + 1}:${r.range.start.col + 1}: note: ${r.message}`);
+  for (const fix of f.fixes ?? []) lines.push(`    fix: ${fix.title}`);
+  return lines.join('\n');
+}
+
+export function verifyCommand(args: string[], io: Io): number {
+  const { values, positionals } = parse(args, {
+    section: { type: 'string' },
+    'prog-type': { type: 'string' },
+    unprivileged: { type: 'boolean' },
+    log: { type: 'boolean' },
+    format: { type: 'string' },
+  }, USAGE);
+  if (positionals.length !== 1) throw new UsageError(`verify takes one input file\nusage: ${USAGE}`);
+  const file = positionals[0];
+  const format = oneOf(values.format, ['text', 'json'] as const, '--format') ?? 'text';
+  const progType = values['prog-type'];
+  if (progType !== undefined && !isProgType(progType)) throw new UsageError(`--prog-type must be one of ${PROG_TYPES.join(', ')}`);
+  const loaded = loadPrograms(file);
+  printFindings(io, file, loaded.findings);
+  if (hasErrors(loaded.findings)) return EXIT_INPUT;
+  const programs = values.section ? loaded.programs.filter((p) => p.section === values.section || p.name === values.section) : loaded.programs;
+  if (programs.length === 0) throw new UsageError(values.section ? `no program in section '${values.section}'` : 'the file holds no program');
+  let rejected = false;
+  const reports = programs.map((p) => {
+    const r = verify(p, { progType: progType as never, unprivileged: values.unprivileged, log: values.log });
+    rejected ||= !r.accepted;
+    return { p, r };
+  });
+  if (format === 'json') {
+    io.out(JSON.stringify(reports.map(({ p, r }) => ({
+      program: p.section,
+      type: progType ?? p.type,
+      accepted: r.accepted,
+      diagnostics: r.findings.map((f) => ({
+        line: f.range.start.line + 1,
+        column: f.range.start.col + 1,
+        severity: f.severity,
+        message: f.message,
+        kernelText: f.kernelText,
+        code: f.code,
+        related: (f.related ?? []).map((x) => ({ line: x.range.start.line + 1, column: x.range.start.col + 1, message: x.message })),
+        fixes: (f.fixes ?? []).map((x) => x.title),
+      })),
+      stats: r.stats,
+      log: r.log,
+    })), null, 2) + '\n');
+  } else {
+    for (const { p, r } of reports) {
+      for (const f of r.findings) io.err(describe(file, f) + '\n');
+      if (values.log && r.log) io.out(r.log.endsWith('\n') ? r.log : r.log + '\n');
+      const verdict = r.accepted ? 'accepted' : 'rejected';
+      io.out(`${p.section} (${progType ?? p.type}): ${verdict} — ${r.stats.processed} instructions processed, ${r.stats.states} states, ${r.stats.ms.toFixed(1)} ms\n`);
+    }
+  }
+  return rejected ? EXIT_INPUT : EXIT_OK;
+}
