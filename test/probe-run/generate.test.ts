@@ -1,0 +1,87 @@
+// The synthetic workload used when no events file is given, and runs of bpftrace's own tools
+// collection against it (read from the installed package, never copied into the repo).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { ScriptCompiler } from '../../server/src/probe/compile';
+import { generateEvents, runScript } from '../../server/src/probe/run';
+
+const compiler = (text: string) => new ScriptCompiler(text, 't.bt', { btf: null, useTracefs: false });
+
+describe('generated events', () => {
+  const script = 'kprobe:vfs_read { @s[str(arg1)] = count(); @n = sum(arg2); } kretprobe:vfs_read { @r = hist(retval); } tracepoint:syscalls:sys_enter_openat { @f[str(args->filename)] = count(); }';
+
+  test('the same seed gives the same events; another seed others', () => {
+    const a = generateEvents(compiler(script), 7);
+    const b = generateEvents(compiler(script), 7);
+    const c = generateEvents(compiler(script), 8);
+    expect(a).toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+
+  test('bounded, in time order, over a couple of seconds, on two CPUs', () => {
+    const ev = generateEvents(compiler(script), 1);
+    expect(ev.length).toBeGreaterThan(20);
+    expect(ev.length).toBeLessThanOrEqual(400);
+    for (let i = 1; i < ev.length; i++) expect(ev[i]!.ts >= ev[i - 1]!.ts).toBe(true);
+    expect(ev[ev.length - 1]!.ts).toBeLessThan(3_000_000_000n);
+    expect(new Set(ev.map((e) => e.cpu))).toEqual(new Set([0, 1]));
+  });
+
+  test('arguments read with str() are strings; the others numbers; tracepoints get their fields', () => {
+    const ev = generateEvents(compiler(script), 1);
+    const kp = ev.filter((e) => e.probe === 'kprobe:vfs_read');
+    expect(kp.length).toBeGreaterThan(0);
+    for (const e of kp) {
+      const args = e.args as unknown[];
+      expect(args).toHaveLength(3);
+      expect(typeof args[0]).toBe('bigint');
+      expect(typeof args[1]).toBe('string');
+      expect(typeof args[2]).toBe('bigint');
+    }
+    const tp = ev.find((e) => e.probe === 'tracepoint:syscalls:sys_enter_openat')!;
+    expect(Object.keys(tp.args as object).sort()).toEqual(['dfd', 'filename', 'flags', 'mode']);
+    expect(typeof (tp.args as Record<string, unknown>).filename).toBe('string');
+  });
+
+  test('each return fires after an entry of the same thread', () => {
+    const ev = generateEvents(compiler(script), 3);
+    const open = new Map<number, number>();
+    for (const e of ev) {
+      if (e.probe === 'kprobe:vfs_read') open.set(e.tid, (open.get(e.tid) ?? 0) + 1);
+      if (e.probe === 'kretprobe:vfs_read') {
+        expect(open.get(e.tid) ?? 0).toBeGreaterThan(0);
+        open.set(e.tid, open.get(e.tid)! - 1);
+      }
+    }
+  });
+
+  test('timer-only scripts get no events but still run their timers', () => {
+    expect(generateEvents(compiler('BEGIN { @x = 1; } interval:s:1 { @t++; }'), 1)).toEqual([]);
+    const r = runScript('interval:s:1 { @t++; if (@t == 3) { exit(); } }', { btf: null });
+    expect(r.output).toBe('Attaching 1 probe...\n\n\n@t: 3\n');
+  });
+
+  test('a whole run with the generated workload', () => {
+    const r = runScript(script, { btf: null, useTracefs: false, seed: 5 });
+    expect(r.findings.filter((f) => f.severity !== 'hint')).toEqual([]);
+    expect(r.output).toMatch(/^Attaching 3 probes\.\.\.\n\n\n@f\[\/[^\]]*\]: \d+\n/);
+    expect(r.output).toContain('@r: \n');
+  });
+});
+
+const TOOLS = '/usr/sbin';
+const tools = existsSync(TOOLS) ? readdirSync(TOOLS).filter((f) => f.endsWith('.bt')) : [];
+if (!tools.length) console.warn('skipping the tools-collection runs: bpftrace\'s tools are not installed (apt-get install bpftrace)');
+
+describe.skipIf(!tools.length)('bpftrace tools collection on a generated workload', () => {
+  test.each(tools)('%s runs or says clearly what it cannot compile', (name) => {
+    const r = runScript(readFileSync(`${TOOLS}/${name}`, 'utf8'), { file: name, seed: 1 });
+    const errors = r.findings.filter((f) => f.severity === 'error');
+    if (errors.length) {
+      expect(r.output).toBe('');
+      for (const f of errors) expect(f.message).toMatch(/not supported|not known here|has no field|cannot/);
+    } else {
+      expect(r.output).toMatch(/^Attaching \d+ probes?\.\.\.\n/);
+    }
+  });
+});
