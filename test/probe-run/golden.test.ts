@@ -90,6 +90,14 @@ describe('examples', () => {
     expect(r.output).toBe(['Attaching 3 probes...', '00:00:01 3 syscalls', '00:00:02 2 syscalls', '6 syscalls in all', '', '', '', '@total: 6', ''].join('\n'));
   });
 
+  test('the final maps also come back entry by entry', () => {
+    const r = run(example('vfs-read.bt'), example('vfs-read.events.jsonl'));
+    expect(r.maps.map((m) => m.name)).toEqual(['@bytes', '@reads', '@size']);
+    expect(r.maps[1]!.entries).toEqual([{ key: ['sshd'], value: '2' }, { key: ['bash'], value: '3' }]);
+    expect(r.maps[2]!.entries[0]!.key).toEqual([]);
+    expect(r.maps[2]!.entries[0]!.value.split('\n')[0]).toBe(`[128, 256)             1 |${bar(26)}|`);
+  });
+
   test('vfs-read in JSON mode', () => {
     const r = run(example('vfs-read.bt'), example('vfs-read.events.jsonl'), { format: 'json' });
     const lines = r.output.split('\n');

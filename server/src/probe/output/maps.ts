@@ -300,3 +300,17 @@ export function formatMapJson(plan: MapPlan, entries: RawEntry[], r: Resolver, o
   const rows = applyTop(wordRows(plan, entries, r, div), opts.top);
   return wrap('map', rows.map((row) => ({ key: row.key, json: valueJson(row.value) })));
 }
+
+/** One row per key, as text: the key's parts and the value as bpftrace would print it. */
+export function summarizeMap(plan: MapPlan, entries: RawEntry[], r: Resolver): { key: string[]; value: string }[] {
+  if (plan.agg === 'hist' || plan.agg === 'lhist') {
+    return histRows(plan, entries, r).map((row) => ({ key: row.key.map(valueText), value: histLines(buckets(plan, row), 1, plan) }));
+  }
+  if (plan.agg === 'avg' || plan.agg === 'stats') {
+    return statsRows(plan, entries, r).map((row) => ({
+      key: row.key.map(valueText),
+      value: plan.agg === 'stats' ? `count ${row.count}, average ${row.average}, total ${row.total}` : `${row.average}`,
+    }));
+  }
+  return wordRows(plan, entries, r, 1).map((row) => ({ key: row.key.map(valueText), value: valueText(row.value) }));
+}

@@ -12,7 +12,8 @@ import type { CompiledProgram } from '../compile/program';
 import { canonicalName } from '../compile/sections';
 import { formatPrintf } from '../output/printf';
 import { strftime } from '../output/strftime';
-import { decodeValue, readU64, valueText, type Resolver } from '../output/values';
+import { summarizeMap } from '../output/maps';
+import { decodeValue, readU64, type Resolver } from '../output/values';
 import { createWriter, type OutputFormat, type OutputWriter } from '../output/writer';
 import { globMatch } from '../tracepoints';
 import { buildContext } from './context';
@@ -39,6 +40,7 @@ export interface RunOptions extends Omit<CompileOptions, 'ncpus'> {
 
 export interface MapSummary {
   name: string;
+  /** Entries in bpftrace's print order; values as bpftrace prints them (hist/lhist: their bucket lines). */
   entries: { key: string[]; value: string }[];
 }
 
@@ -225,19 +227,9 @@ class Run {
 
   summaries(): MapSummary[] {
     const r = this.resolver();
-    return this.sc.maps.map((plan) => ({
-      name: plan.name,
-      entries: this.store.entries(plan.sym).map((e) => {
-        let at = 0;
-        const key = plan.keys.map((t) => {
-          const v = valueText(decodeValue(t, e.key, at, r));
-          at += t.kind === 'string' || t.kind === 'buffer' ? (t.size + 7) & ~7 : 8;
-          return v;
-        });
-        return { key, value: Buffer.from(e.values[0] ?? []).toString('hex') };
-      }),
-    }));
+    return this.sc.maps.map((plan) => ({ name: plan.name, entries: summarizeMap(plan, this.store.entries(plan.sym), r) }));
   }
+
 }
 
 function periodOf(ai: AttachInfo): bigint | undefined {
