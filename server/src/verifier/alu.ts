@@ -60,6 +60,8 @@ export function checkAlu(env: Env, st: VState, insn: Insn, form: InsnForm | unde
         setReg(st, insn.dst, { type: 'scalar', v: scalarUnknown(), id: 0, at });
         return;
       }
+      // le64 on a little-endian machine changes nothing, and the kernel keeps the register as is.
+      if (form.kind === 'endian' && form.order === 'le' && form.swapBits === 64) return;
       const v = form.kind === 'neg'
         ? scalarAlu('neg', width, dst.v, dst.v)
         : scalarEndian(dst.v, form.swapBits!, form.kind === 'bswap' || form.order === 'be');
@@ -175,14 +177,19 @@ function adjustRegMinMax(env: Env, st: VState, insn: Insn, form: InsnForm, op: A
   let linkOff: number | undefined;
   // rX += K keeps rX linked to the registers it was copied from, with K remembered.
   if (env.privileged && (op === 'add' || op === 'sub') && d.id && isConstFor(srcV, alu32)) {
-    const val = BigInt.asIntN(64, srcV.var.value);
-    const k = op === 'sub' ? -val : val;
-    if (!alu32 && d.linkOff === undefined && k >= -(1n << 31n) && k < 1n << 31n) {
+    const raw = alu32 ? srcV.var.value & 0xffffffffn : BigInt.asIntN(64, srcV.var.value);
+    const fits = alu32 || (raw >= -(1n << 31n) && raw < 1n << 31n);
+    let k = BigInt.asIntN(32, raw);
+    const negOverflow = op === 'sub' && k === -(1n << 31n);
+    if (op === 'sub') k = -k;
+    // A 32-bit add links only values that already fit in 32 bits (zero extension keeps the relation).
+    const narrow = !alu32 || regWidth(d.v) <= 32;
+    if (fits && narrow && !negOverflow && d.linkOff === undefined) {
       id = d.id;
       linkOff = Number(k);
     }
   }
-  setReg(st, insn.dst, { type: 'scalar', v, id, at, ...(linkOff !== undefined ? { linkOff } : {}) });
+  setReg(st, insn.dst, { type: 'scalar', v, id, at, ...(linkOff !== undefined ? { linkOff, link32: alu32 } : {}) });
 }
 
 const isConstFor = (s: Scalar, alu32: boolean): boolean =>

@@ -47,8 +47,8 @@ const HELPER_NEEDS: Record<number, readonly string[]> = {
 /** The kernel's compatible_reg_types, as printed after `expected=`. */
 const EXPECTED: Record<string, string> = {
   ARG_CONST_MAP_PTR: 'map_ptr',
-  ARG_PTR_TO_MAP_KEY: 'fp, pkt, pkt_meta, map_key, map_value',
-  ARG_PTR_TO_MAP_VALUE: 'fp, pkt, pkt_meta, map_key, map_value',
+  ARG_PTR_TO_MAP_KEY: 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
+  ARG_PTR_TO_MAP_VALUE: 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
   ARG_PTR_TO_MEM: 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
   ARG_CONST_SIZE: 'scalar',
   ARG_CONST_SIZE_OR_ZERO: 'scalar',
@@ -79,7 +79,6 @@ function typeMatches(r: RegState, a: HelperArg): boolean {
     case 'ARG_CONST_MAP_PTR': return r.type === 'map_ptr';
     case 'ARG_PTR_TO_MAP_KEY':
     case 'ARG_PTR_TO_MAP_VALUE':
-      return r.type === 'stack' || r.type === 'packet' || r.type === 'packet_meta' || r.type === 'map_key' || r.type === 'map_value';
     case 'ARG_PTR_TO_MEM':
       if (r.type === 'mem') return !r.rdonly || has(a, 'MEM_RDONLY');
       return r.type === 'stack' || r.type === 'packet' || r.type === 'packet_meta' || r.type === 'map_key' || r.type === 'map_value';
@@ -240,6 +239,13 @@ function releaseReference(env: Env, st: VState, refObjId: number, at: number): v
   mapAllRegs(st, (r) => (isPointer(r) && r.refObjId === refObjId ? (env.allowPtrLeaks ? unknownScalar(at) : notInit(at)) : r));
 }
 
+/** record_func_map / record_func_key: read-only maps and tail-call maps. */
+function recordFuncMap(env: Env, meta: CallMeta, id: number): void {
+  const m = meta.map !== undefined ? env.maps[meta.map] : undefined;
+  if (m && m.flags & (1 << 7) && [2, 3, 87, 88].includes(id)) reject('helper-map-compat', 'write into map forbidden', { helper: id });
+  if (id === 12 && m?.type !== 'prog_array') reject('helper-map-compat', 'expected prog array map for tail call', { helper: id });
+}
+
 function checkMapCompat(env: Env, map: number | undefined, id: number): void {
   if (map === undefined) return;
   const m = env.maps[map];
@@ -266,6 +272,7 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn, at: number): v
   if (proto.mightSleep) reject('helper-other', 'helper call might sleep in a non-sleepable prog', { helper: id });
   const meta: CallMeta = { refObjId: 0, releaseRegno: 0, constMapKey: -1n, memSize: 0n, msizeMax: 0n };
   for (let i = 0; i < proto.args.length; i++) checkArg(env, st, proto, i, meta);
+  recordFuncMap(env, meta, id);
   if (meta.releaseRegno) {
     const r = getReg(st, meta.releaseRegno);
     if (isPointer(r) && r.refObjId) releaseReference(env, st, r.refObjId, at);

@@ -7,10 +7,10 @@ import { getReg, isPointerValue, readReg, type Env } from './env';
 import { max, min, s32, u32, u64, U32_MAX, U64_MAX } from './num';
 import { reject } from './reject';
 import { isNullable, isPacketPtr, isPointer, type PtrReg, type RegState, type ScalarReg } from './reg';
-import { isInconsistent, scalarAlu, scalarConst, syncInPlace, type Scalar } from './scalar';
+import { isInconsistent, scalarAlu, scalarConst, sync, syncInPlace, zext32, type Scalar } from './scalar';
 import { cloneState, curFrame, mapAllRegs, type VState } from './state';
 import {
-  tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg, TNUM_UNKNOWN, type Tnum,
+  tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumOverlap, tnumSubreg, tnumWithSubreg, TNUM_UNKNOWN, type Tnum,
 } from './tnum';
 
 const MAX_PACKET_OFF = 0xffff;
@@ -44,10 +44,6 @@ function view(s: Scalar, is32: boolean): View {
     : { t: s.var, umin: s.umin, umax: s.umax, smin: s.smin, smax: s.smax };
 }
 
-const tnumOverlap = (a: Tnum, b: Tnum): boolean => {
-  const mu = a.mask & b.mask;
-  return (a.value & ~mu) === (b.value & ~mu);
-};
 
 /** is_scalar_branch_taken: 1 always, 0 never, -1 unknown. */
 function scalarBranchTaken(r1: Scalar, r2: Scalar, op: JmpCondName, is32: boolean, same: boolean): number {
@@ -263,7 +259,8 @@ function syncLinked(st: VState, known: ScalarReg): void {
     if (r === known || r.type !== 'scalar' || r.id !== known.id) return r;
     const rOff = r.linkOff ?? 0;
     if (rOff === kOff) return { ...r, v: known.v };
-    const v = scalarAlu('add', 64, known.v, scalarConst(BigInt(rOff - kOff)));
+    let v = scalarAlu('add', 64, known.v, scalarConst(BigInt(rOff - kOff)));
+    if (r.link32) v = sync(zext32(v));
     return { ...r, v };
   });
 }

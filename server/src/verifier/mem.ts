@@ -198,11 +198,11 @@ function stackWriteFixed(env: Env, st: VState, frame: Frame, a: MemAccess, off: 
 }
 
 /** check_stack_write_var_off: every byte the write may touch becomes misc (or stays zero when writing zero). */
-function stackWriteVar(env: Env, st: VState, frame: Frame, a: MemAccess, r: PtrReg): void {
+function stackWriteVar(env: Env, st: VState, frame: Frame, a: MemAccess, r: PtrReg, fixedOff: number): void {
   const value = a.valueRegno >= 0 ? getReg(st, a.valueRegno) : undefined;
   const zero = (value && isConstScalar(value, 0n)) || (!value && a.imm === 0);
-  const minOff = Number(r.v.smin) + a.off;
-  const maxOff = Number(r.v.smax) + a.off;
+  const minOff = Number(r.v.smin) + fixedOff;
+  const maxOff = Number(r.v.smax) + fixedOff;
   for (let i = minOff; i < maxOff + a.size; i++) {
     const { spi, k } = byteIndex(i);
     const s = slotAt(frame, spi);
@@ -276,9 +276,9 @@ function stackReadFixed(env: Env, st: VState, frame: Frame, a: MemAccess, off: n
 }
 
 /** check_stack_read_var_off: reading unknown offsets gives an unknown scalar (privileged). */
-function stackReadVar(env: Env, st: VState, frame: Frame, a: MemAccess, r: PtrReg, regno: number): void {
-  const minOff = Number(r.v.smin) + a.off;
-  const maxOff = Number(r.v.smax) + a.off;
+function stackReadVar(env: Env, st: VState, frame: Frame, a: MemAccess, r: PtrReg, regno: number, fixedOff: number): void {
+  const minOff = Number(r.v.smin) + fixedOff;
+  const maxOff = Number(r.v.smax) + fixedOff;
   let allZero = true;
   for (let i = minOff; i < maxOff + a.size; i++) {
     const { spi, k } = byteIndex(i);
@@ -288,7 +288,7 @@ function stackReadVar(env: Env, st: VState, frame: Frame, a: MemAccess, r: PtrRe
     if (t === STACK.ZERO) continue;
     if (t === STACK.SPILL && (s.spill?.type === 'scalar' || env.allowPtrLeaks)) { allZero = false; continue; }
     if (t === STACK.INVALID && env.allowUninitStack) { allZero = false; continue; }
-    reject('stack-uninit-read', `invalid variable-offset read from stack R${regno} var_off=${tnumStr(r.v.var)}+${i - minOff} size ${a.size}`, { reg: regno });
+    reject('stack-uninit-read', `invalid read from stack R${regno} var_off ${tnumStr(r.v.var)}+${i - minOff} size ${a.size}`, { reg: regno });
   }
   if (a.valueRegno >= 0) setReg(st, a.valueRegno, allZero ? constScalar(0n, a.at) : unknownScalar(a.at));
 }
@@ -301,11 +301,11 @@ function checkStackAccess(env: Env, st: VState, r: PtrReg & { frame: number }, a
   const full = constOff ? off + Number(BigInt.asIntN(64, r.v.var.value)) : off;
   if (a.write) {
     if (constOff) stackWriteFixed(env, st, frame, a, full);
-    else stackWriteVar(env, st, frame, a, r);
+    else stackWriteVar(env, st, frame, a, r, off);
   } else if (constOff) {
     stackReadFixed(env, st, frame, a, full);
   } else {
-    stackReadVar(env, st, frame, a, r, a.regno);
+    stackReadVar(env, st, frame, a, r, a.regno, off);
   }
   env.stackDepth[frame.subprog] = Math.max(env.stackDepth[frame.subprog], frame.allocated);
 }
@@ -382,6 +382,12 @@ export function checkMemAccess(env: Env, st: VState, a: MemAccess): void {
       if (!a.write && a.valueRegno >= 0) setReg(st, a.valueRegno, unknownScalar(a.at));
       break;
     }
+    case 'map_ptr': {
+      // Reading struct bpf_map fields goes through kernel BTF; we treat reads as unknown numbers.
+      if (a.write) reject('invalid-mem-access', `only read from ${mapStructName(env.maps[reg.map]?.type)} is supported`, { reg: regno });
+      if (a.valueRegno >= 0) setReg(st, a.valueRegno, unknownScalar(a.at));
+      break;
+    }
     case 'sock': {
       if (a.write) reject('invalid-mem-access', `R${regno} cannot write into ${regTypeName(reg)}`, { reg: regno });
       checkSockAccess(reg, regno, off, a.size);
@@ -396,6 +402,17 @@ export function checkMemAccess(env: Env, st: VState, a: MemAccess): void {
     if (r.type === 'scalar') {
       setReg(st, a.valueRegno, { ...r, v: a.ldsx ? signExtend(r.v, a.size) : coerceToSize(r.v, a.size) });
     }
+  }
+}
+
+/** The kernel struct behind a map type (what BTF calls a map pointer's target). */
+function mapStructName(type: string | undefined): string {
+  switch (type) {
+    case 'hash': case 'percpu_hash': case 'lru_hash': case 'lru_percpu_hash': return 'bpf_htab';
+    case 'ringbuf': return 'bpf_ringbuf_map';
+    case 'queue': case 'stack': return 'bpf_queue_stack';
+    case 'stack_trace': return 'bpf_stack_map';
+    default: return 'bpf_array';
   }
 }
 

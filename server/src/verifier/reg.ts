@@ -32,6 +32,8 @@ export interface ScalarReg {
   readonly id: number;
   /** For `rX = rY; rX += K`: the constant K linking rX to rY's id (the kernel's BPF_ADD_CONST). */
   readonly linkOff?: number;
+  /** The link was made by a 32-bit add (BPF_ADD_CONST32): the copy is the zero-extended sum. */
+  readonly link32?: boolean;
   readonly at: number;
 }
 

@@ -749,8 +749,13 @@ function tnumBswap(t: Tnum, bits: 16 | 32 | 64): Tnum {
 
 /** le16/le32/le64 (truncation on a little-endian machine) and be/bswap (byte swap). */
 export function scalarEndian(s: Scalar, bits: 16 | 32 | 64, swap: boolean): Scalar {
-  const v = swap ? tnumBswap(s.var, bits) : tnumCast(s.var, bits / 8);
-  const r = markUnbounded({ ...s, var: v });
+  if (!swap) {
+    // Little-endian conversions only truncate: le32 keeps the subregister's bounds, le16 narrows.
+    if (bits === 64) return s;
+    if (bits === 32) return sync(zext32(s));
+    return coerceToSize(s, 2);
+  }
+  const r = markUnbounded({ ...s, var: tnumBswap(s.var, bits) });
   syncInPlace(r);
   return r;
 }
@@ -791,14 +796,17 @@ export function scalarEquals(a: Scalar, b: Scalar): boolean {
  * The bound list the kernel prints inside scalar(...): equal values are merged as
  * `smax=umax=255`; extreme values are omitted.
  */
+/** 32-bit signed bounds print in decimal when small, otherwise as their u32 bit pattern. */
+const small32 = (v: bigint): bigint => (v >= -32768n && v <= 32767n ? v : u32(v));
+
 export function formatRanges(s: Scalar): string[] {
   const items = [
     { name: 'smin', val: s.smin, omit: s.smin === S64_MIN, signed: true },
     { name: 'smax', val: s.smax, omit: s.smax === S64_MAX, signed: true },
     { name: 'umin', val: s.umin, omit: s.umin === 0n, signed: false },
     { name: 'umax', val: s.umax, omit: s.umax === U64_MAX, signed: false },
-    { name: 'smin32', val: s.s32min, omit: s.s32min === S32_MIN, signed: true },
-    { name: 'smax32', val: s.s32max, omit: s.s32max === S32_MAX, signed: true },
+    { name: 'smin32', val: small32(s.s32min), omit: s.s32min === S32_MIN, signed: true },
+    { name: 'smax32', val: small32(s.s32max), omit: s.s32max === S32_MAX, signed: true },
     { name: 'umin32', val: s.u32min, omit: s.u32min === 0n, signed: false },
     { name: 'umax32', val: s.u32max, omit: s.u32max === U32_MAX, signed: false },
   ];

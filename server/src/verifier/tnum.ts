@@ -76,20 +76,32 @@ export function tnumXor(a: Tnum, b: Tnum): Tnum {
   return T(v & ~mu & U64_MAX, mu);
 }
 
-/** Long multiplication over tristate bits: known bits multiply exactly, unknown ones widen the mask. */
+/** Every value either a or b can take (and possibly more). */
+export function tnumUnion(a: Tnum, b: Tnum): Tnum {
+  const v = a.value & b.value;
+  const mu = (a.value ^ b.value) | a.mask | b.mask;
+  return T(v & ~mu & U64_MAX, mu);
+}
+
+/** Long multiplication over tristate bits: an unknown bit of a contributes either 0 or b (their union). */
 export function tnumMul(a0: Tnum, b0: Tnum): Tnum {
   let a = a0;
   let b = b0;
-  const accV = u64(a.value * b.value);
-  let accM = TNUM_ZERO;
+  let acc = TNUM_ZERO;
   // At most 64 rounds: a loses a bit each time.
   while (a.value !== 0n || a.mask !== 0n) {
-    if (a.value & 1n) accM = tnumAdd(accM, T(0n, b.mask));
-    else if (a.mask & 1n) accM = tnumAdd(accM, T(0n, b.value | b.mask));
+    if (a.value & 1n) acc = tnumAdd(acc, b);
+    else if (a.mask & 1n) acc = tnumUnion(acc, tnumAdd(acc, b));
     a = tnumRshift(a, 1);
     b = tnumLshift(b, 1);
   }
-  return tnumAdd(T(accV, 0n), accM);
+  return acc;
+}
+
+/** Whether the bits known in both agree (so the two sets can share a value). */
+export function tnumOverlap(a: Tnum, b: Tnum): boolean {
+  const mu = ~a.mask & ~b.mask & U64_MAX;
+  return (a.value & mu) === (b.value & mu);
 }
 
 /** What both a and b know (the kernel uses it to combine two facts about one value). */
