@@ -47,7 +47,7 @@ describe.skipIf(!built)('vsix package', () => {
 
   it('packages to under 2 MB', async () => {
     const out = path.join(dir, 'ebpf-studio.vsix');
-    await run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', out], {
+    await run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '-o', out], {
       cwd: root,
       timeout: 120_000,
     });

@@ -370,7 +370,7 @@ async function main() {
     async () => {
       vsix = path.join(T, 'ebpf-studio.vsix');
       const vsce = path.join(ROOT, 'node_modules/@vscode/vsce/vsce');
-      await run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], {
+      await run(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '-o', vsix], {
         cwd: ROOT,
         timeout: 120_000,
       });
