@@ -87,3 +87,16 @@ describe('control faults', () => {
     expect(r.fault).toMatchObject({ kind: 'bad-insn', message: 'insn 0: invalid instruction: unknown opcode 0xff' });
   });
 });
+
+describe('may_goto and callx', () => {
+  it('may_goto falls through 2^23 times per frame, then jumps', () => {
+    const r = run('.section socket\nr0 = 0\nloop:\nr0 += 1\nmay_goto out\ngoto loop\nout:\nexit', { budget: 30_000_000 });
+    expect(r.fault).toBeUndefined();
+    expect(r.r0).toBe('0x' + (8388608 + 1).toString(16).padStart(16, '0'));
+    expect(r.insnCount).toBe(1 + 8388608 * 3 + 2 + 1);
+  });
+  it('callx calls a helper by the number in its register, or a function pointer', () => {
+    expect(run('.section socket\nr2 = 8\ncallx r2\nexit', { cpus: 4, cpu: 2 }).r0).toBe('0x0000000000000002');
+    expect(run('.section socket\nr2 = f ll\ncallx r2\nr0 += 1\nexit\nf:\nr0 = 41\nexit').r0).toBe('0x000000000000002a');
+  });
+});
