@@ -1,5 +1,5 @@
 // Numbers from the kernel's UAPI (include/uapi/linux/bpf.h, asm-generic/errno*.h) that the bridge speaks.
-import type { MapType, ProgType } from '../core/types';
+import type { MapType } from '../core/types';
 
 /** enum bpf_cmd: only the commands the bridge is allowed to issue. */
 export const BpfCmd = {
@@ -11,18 +11,8 @@ export const BpfCmd = {
   PROG_TEST_RUN: 10,
 } as const;
 
-/** enum bpf_prog_type. */
-export const PROG_TYPE_NUMBER: Record<ProgType, number> = {
-  socket_filter: 1,
-  kprobe: 2,
-  sched_cls: 3,
-  sched_act: 4,
-  tracepoint: 5,
-  xdp: 6,
-  perf_event: 7,
-  cgroup_skb: 8,
-  raw_tracepoint: 17,
-};
+/** enum bpf_prog_type: one table, with the SEC-name rules. */
+export { PROG_TYPE_IDS as PROG_TYPE_NUMBER } from '../core/sections';
 
 /** enum bpf_map_type. */
 export const MAP_TYPE_NUMBER: Record<MapType, number> = {
