@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeDocument } from '../../server/src/editor/analysis';
 import * as F from '../../server/src/editor/features';
 import { DEFAULT_SETTINGS } from '../../server/src/editor/types';
-import { verifyAsmDoc } from '../../server/src/editor/verify-adapter';
+import { verifyAsmDoc, verifyProbeDoc } from '../../server/src/editor/verify-adapter';
 import { assemble } from '../../server/src/asm/assembler';
 
 const NO_NULL_CHECK = `.map counts hash key=4 value=8 entries=16
@@ -104,5 +104,34 @@ describe('verifier in the editor', () => {
     expect(assemble(NO_NULL_CHECK).programs).toHaveLength(1);
     const m = analyze('mov %r0, 0\nexit\n');
     expect(m.verdict).toBe('accepted');
+  });
+});
+
+describe('verifier for probe scripts', () => {
+  const bt = (text: string) =>
+    analyzeDocument(text, 'bpftrace', DEFAULT_SETTINGS, {
+      probeOptions: { btf: null, useTracefs: false, checkBinaries: false, readHeaders: false },
+      verifyProbe: (d, s) => verifyProbeDoc(d, s, { btf: null, useTracefs: false, checkBinaries: false, readHeaders: false }),
+    });
+
+  it('compiles a clean script and verifies each probe\'s program', () => {
+    const a = bt('kprobe:vfs_read { @reads[comm] = count(); }\nEND { print(@reads); }\n');
+    expect(a.checks.map((c) => [c.name, c.accepted])).toEqual([['kprobe:vfs_read', true], ['END', true]]);
+    expect(a.verdict).toBe('accepted');
+    expect(a.summary).toMatch(/^accepted: kprobe:vfs_read: \d+ insns processed/);
+    expect(a.checks[0].log!()).toContain('call bpf_map_lookup_elem');
+  });
+
+  it('reports what only the simulation cannot do as a warning, not an error', () => {
+    const a = bt('tracepoint:syscalls:sys_enter_execve { join(args.argv); }\n');
+    const f = a.findings.find((x) => x.message.includes('join()'));
+    expect(f?.severity).toBe('warning');
+    expect(a.findings.filter((x) => x.severity === 'error')).toEqual([]);
+  });
+
+  it('does not compile a script with errors', () => {
+    const a = bt('BEGIN { printf( }\n');
+    expect(a.checks).toEqual([]);
+    expect(a.verdict).toBe('error');
   });
 });

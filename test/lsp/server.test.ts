@@ -289,6 +289,14 @@ describe('verifier', () => {
     await expect.poll(() => c.verdicts.find((v) => v.uri === uri)?.verdict).toBe('rejected');
   });
 
+  it('compiles and verifies bpftrace scripts: verdict and per-probe log', async () => {
+    await expect.poll(() => c.verdicts.find((v) => v.uri === BT_URI)?.summary).toMatch(/^accepted: kprobe:vfs_read: \d+ insns processed/);
+    const r = await req<{ text: string }>('ebpf/verifierLog', { uri: BT_URI });
+    expect(r.text).toMatch(/^; program kprobe:vfs_read: accepted/);
+    expect(r.text).toContain('; program END: accepted');
+    expect(r.text).toMatch(/processed \d+ insns/);
+  });
+
   it('says accepted in the verdict for a good program', async () => {
     await expect.poll(() => c.verdicts.find((v) => v.uri === ASM_URI)?.summary).toMatch(/^accepted: xdp: \d+ insns processed/);
   });

@@ -36,6 +36,8 @@ export interface DocumentAnalysis {
 /** Hooks for the parts that come from other modules (the verifier, the probe checker). */
 export interface AnalysisHooks {
   verifyAsm?(doc: AsmDoc, settings: EditorSettings): { findings: Finding[]; checks: ProgramCheck[] };
+  /** Compile a clean script and verify its probes' programs. */
+  verifyProbe?(doc: ProbeDoc, settings: EditorSettings, file?: string): { findings: Finding[]; checks: ProgramCheck[] };
   /** Options for the probe-script checker (tests turn off BTF and tracefs reads here). */
   probeOptions?: CheckOptions;
 }
@@ -49,6 +51,11 @@ function summarize(findings: readonly Finding[], checks: readonly ProgramCheck[]
   if (err) {
     const verdict: Verdict = checks.some((c) => !c.accepted) ? 'rejected' : 'error';
     return { verdict, summary: `${verdict} at line ${err.range.start.line + 1}: ${err.message}` };
+  }
+  const rejected = checks.find((c) => !c.accepted);
+  if (rejected) {
+    const why = findings.find((f) => f.code?.startsWith('verifier'));
+    return { verdict: 'rejected', summary: `rejected: ${rejected.name}${why ? ` at line ${why.range.start.line + 1}: ${why.message}` : ''}` };
   }
   if (checks.length === 0) return { verdict: 'unknown', summary: `${what}: no problems found (not verified)` };
   const stats = checks.map((c) => (c.stats ? `${c.name}: ${c.stats}` : c.name)).join('; ');
@@ -67,8 +74,18 @@ export function analyzeDocument(text: string, language: Language, settings: Edit
     // The checker's result includes the parse findings; without it, the parse alone.
     const probe = analyzeProbe(text, file, checked);
     const findings = [...probe.parse.findings, ...(crash ? [crash] : [])];
-    const { verdict, summary } = summarize(findings, [], 'script');
-    return { language, probe, findings, checks: [], verdict, summary };
+    let checks: ProgramCheck[] = [];
+    if (hooks.verifyProbe && !firstError(findings)) {
+      try {
+        const v = hooks.verifyProbe(probe, settings, file);
+        findings.push(...v.findings);
+        checks = v.checks;
+      } catch (e) {
+        findings.push(internalError('probe compiler', e));
+      }
+    }
+    const { verdict, summary } = summarize(findings, checks, 'script');
+    return { language, probe, findings, checks, verdict, summary };
   }
   let asm: AsmDoc;
   try {

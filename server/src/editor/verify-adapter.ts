@@ -6,6 +6,8 @@ import { matchForm } from '../isa/codec';
 import { formatRegFriendly, verify, type VerifyResult, type VState } from '../verifier';
 import type { ProgramCheck } from './analysis';
 import type { AsmDoc } from './asm-doc';
+import type { ProbeDoc } from './bt-doc';
+import { compileScript, type CompileOptions } from '../probe/compile';
 import type { EditorSettings } from './types';
 import type { RegisterStates } from './verify-view';
 
@@ -98,6 +100,42 @@ export function verifyAsmDoc(doc: AsmDoc, settings: EditorSettings): { findings:
       stats: stats(r),
       log: () => verify(program, { ...params, log: true }).log ?? '',
     };
+  });
+  return { findings, checks };
+}
+
+/**
+ * Compiles a script that checked cleanly and verifies each probe's program, as loading it would.
+ * A rejection is reported on the probe's attach point, as a warning: it is about the program this
+ * compiler made, which may differ from bpftrace's.
+ */
+export function verifyProbeDoc(doc: ProbeDoc, settings: EditorSettings, options: CompileOptions = {}, file?: string): { findings: Finding[]; checks: ProgramCheck[] } {
+  const compiled = compileScript(doc.text, file, { ...options, ncpus: settings.cpus });
+  // What only the compiler finds is about eBPF Studio's simulation (a function it cannot run),
+  // not about the script bpftrace would run: a warning, never an error.
+  const findings: Finding[] = compiled.findings
+    .filter((f) => f.severity === 'error' && !doc.parse.findings.some((g) => g.message === f.message))
+    .map((f) => ({ ...f, severity: 'warning' }));
+  if (findings.length) return { findings, checks: [] };
+  const params = verifyParams(settings, 'llvm');
+  const checks: ProgramCheck[] = compiled.programs.map((cp) => {
+    // A probe's own program type: the setting is for assembly files.
+    const own = { ...params, progType: cp.program.type };
+    const r = verify(cp.program, own);
+    const probe = doc.ast.probes[cp.probeIndex];
+    const at = probe?.attachPoints[0]?.range ?? probe?.range ?? { start: { line: 0, col: 0 }, end: { line: 0, col: 0 } };
+    for (const f of r.findings) {
+      if (f.severity !== 'error') continue;
+      // bpftrace compiles differently from eBPF Studio, so this says how our program fared, as a warning.
+      findings.push({
+        range: at,
+        severity: 'warning',
+        message: `the verifier rejects the program eBPF Studio compiled for ${cp.probe}: ${f.message}`,
+        kernelText: f.kernelText,
+        code: f.code,
+      });
+    }
+    return { name: cp.probe, accepted: r.accepted, stats: stats(r), log: () => verify(cp.program, { ...own, log: true }).log ?? '' };
   });
   return { findings, checks };
 }

@@ -96,7 +96,7 @@ export function verifierLogText(loader: SourceLoader, uri: string): string {
     return `; ${e instanceof Error ? e.message : String(e)}\n`;
   }
   const errors = a.findings.filter((f) => f.severity === 'error' && !f.code?.startsWith('verifier'));
-  if (a.language === 'bpftrace' && a.checks.length === 0) return '; the verifier log of a probe script needs the probe compiler, which is not available in this build\n';
+  if (errors.length && a.language === 'bpftrace') return `; the script has errors, so it was not compiled or verified:\n${errors.map((f) => '; ' + formatFinding('script', f)).join('\n')}\n`;
   if (errors.length) return `; the program does not assemble, so it was not verified:\n${errors.map((f) => '; ' + formatFinding(a.asm?.result.programs[0]?.file ?? 'input', f)).join('\n')}\n`;
   if (a.checks.length === 0) return '; the file has no program to verify\n';
   return a.checks.map((c) => `; program ${c.name}: ${c.accepted ? 'accepted' : 'rejected'}${c.stats ? ` (${c.stats})` : ''}\n${c.log?.() ?? ''}`).join('\n');
