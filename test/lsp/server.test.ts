@@ -364,6 +364,9 @@ describe('custom requests', () => {
     expect(r.insnCount).toBe(9);
     expect(r.registers.map((x) => x.name)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10']);
     expect(r.maps).toEqual([{ name: 'counts', type: 'hash', keySize: 4, valueSize: 8, entries: [] }]);
+    // The verifier's types at exit sit beside the values.
+    expect(r.registers[0]).toEqual({ name: 'r0', value: '0x0000000000000002', type: 'scalar 2' });
+    expect(r.registers[10].type).toBe('fp');
   });
 
   it('ebpf/run shows map contents and the stack the program wrote', async () => {

@@ -85,7 +85,9 @@ export function runDocument(loader: SourceLoader, params: RunParams): RunResult 
   }
   const err = a.findings.find((f) => f.severity === 'error' && !f.code?.startsWith('verifier'));
   if (err) return failedRun(`the program does not assemble: line ${err.range.start.line + 1}: ${err.message}`, { line: err.range.start.line, col: err.range.start.col });
-  return runPrograms(a.asm!.result.programs, params, settings);
+  const programs = a.asm!.result.programs;
+  const types = (program: Program, slot: number) => a.checks[programs.indexOf(program)]?.states?.before(slot);
+  return runPrograms(programs, params, settings, types);
 }
 
 export function verifierLogText(loader: SourceLoader, uri: string): string {

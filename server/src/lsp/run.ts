@@ -33,8 +33,13 @@ function stackSlots(stack: readonly number[]): StackSlot[] {
   return out;
 }
 
-function toResult(program: Program, s: VmState, progType: ProgType | undefined): RunResult {
+/** The verifier's view of the registers before a slot, to show beside the values. */
+export type RegisterTypes = (program: Program, slot: number) => ReadonlyMap<number, string> | undefined;
+
+function toResult(program: Program, s: VmState, progType: ProgType | undefined, types?: RegisterTypes): RunResult {
   const fnAt = new Map(program.symbols.map((sym) => [sym.insn, sym.name] as const));
+  // After exit the pc rests on the exit instruction: the state before it is the state at exit.
+  const exitTypes = types?.(program, s.pc);
   const frames: StackFrame[] = s.frames.map((f) => {
     const frame: StackFrame = { index: f.depth, stack: stackSlots(f.stack) };
     const name = f.depth === 0 ? program.name : fnAt.get(f.entry);
@@ -46,7 +51,10 @@ function toResult(program: Program, s: VmState, progType: ProgType | undefined):
     r0: s.r0 !== undefined ? BigInt(s.r0).toString() : '0',
     progType: progType ?? program.type,
     insnCount: s.insnCount,
-    registers: s.registers.map((value, i) => ({ name: `r${i}`, value })),
+    registers: s.registers.map((value, i) => {
+      const type = s.status === 'exited' ? exitTypes?.get(i) : undefined;
+      return type ? { name: `r${i}`, value, type } : { name: `r${i}`, value };
+    }),
     frames,
     maps: s.maps.map((m) => ({
       name: m.name,
@@ -71,7 +79,7 @@ function toResult(program: Program, s: VmState, progType: ProgType | undefined):
 }
 
 /** Runs one program of `programs` (the others are tail-call targets). Never throws. */
-export function runPrograms(programs: readonly Program[], params: RunParams, settings: EditorSettings): RunResult {
+export function runPrograms(programs: readonly Program[], params: RunParams, settings: EditorSettings, types?: RegisterTypes): RunResult {
   const program = pickProgram(programs, params.program);
   if (typeof program === 'string') return failedRun(program);
   const progType = progTypeOf(params, settings);
@@ -83,7 +91,7 @@ export function runPrograms(programs: readonly Program[], params: RunParams, set
       ...(progType ? { progType } : {}),
     });
     vm.run();
-    return toResult(program, vm.state(), progType);
+    return toResult(program, vm.state(), progType, types);
   } catch (e) {
     return failedRun(`the program could not start: ${e instanceof Error ? e.message : String(e)}`);
   }
