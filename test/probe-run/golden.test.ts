@@ -253,6 +253,35 @@ kprobe:f /arg0 > 1/ {
     expect(r.output).toBe('Attaching 1 probe...\n127.0.0.1\n192.168.0.10\n\n\n@[127.0.0.1]: 1\n@[192.168.0.10]: 1\n');
   });
 
+  test('kstack: frames from the event, 8 spaces in printf, 4 in map keys', () => {
+    const ks = (...f: string[]) => `{"probe": "kprobe:vfs_read", "ts": 1, "kstack": ${JSON.stringify(f)}}`;
+    const events = [ks('vfs_read', 'ksys_read', 'do_syscall_64'), ks('vfs_read', 'kernel_read'), ks('vfs_read', 'ksys_read', 'do_syscall_64')].join('\n');
+    const r = run('kprobe:vfs_read { @[kstack] = count(); if (@c++ == 0) { printf("[%s]\\n", kstack); } }', events);
+    expect(r.output).toBe(
+      [
+        'Attaching 1 probe...',
+        '[',
+        '        vfs_read+0',
+        '        ksys_read+0',
+        '        do_syscall_64+0',
+        ']',
+        '',
+        '',
+        '@[',
+        '    vfs_read+0',
+        '    kernel_read+0',
+        ']: 1',
+        '@[',
+        '    vfs_read+0',
+        '    ksys_read+0',
+        '    do_syscall_64+0',
+        ']: 2',
+        '@c: 3',
+        '',
+      ].join('\n'),
+    );
+  });
+
   test('tracepoint char arrays and __data_loc strings', () => {
     const events = '{"probe": "tracepoint:sched:sched_switch", "ts": 1, "args": {"prev_comm": "bash", "prev_pid": 100, "next_comm": "swapper/0", "next_pid": 0}}';
     const r = run('tracepoint:sched:sched_switch { printf("%s(%d) -> %s(%d)\\n", args->prev_comm, args->prev_pid, args->next_comm, args->next_pid); }', events);

@@ -44,6 +44,8 @@ const MAPS = `BEGIN {
   @tup = (1, "two");
   @v = 5; @neg = -42;
   @ = count();
+  @n[1] = ntop(0x0100007f); @n[2] = ntop(0x0200007f); @ip = ntop(0x0300007f);
+  @k[1] = ksym(0); @k[2] = ksym(1);
   exit();
 }`;
 

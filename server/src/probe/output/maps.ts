@@ -3,7 +3,7 @@
 // added up, hist and lhist drawn as bars 52 characters wide.
 import type { MapPlan } from '../compile/maps';
 import { storageSize } from '../compile/layout';
-import { decodeValue, intValue, jsonEscape, readU64, valueJson, valueText, type Resolver, type Value } from './values';
+import { decodeValue, intValue, jsonEscape, KEY_INDENT, readU64, valueJson, valueText, type Resolver, type Value } from './values';
 
 /** One map entry as the VM holds it: the key, and one value per CPU (one for non-per-CPU maps). */
 export interface RawEntry {
@@ -30,7 +30,7 @@ function decodeKey(plan: MapPlan, bytes: Uint8Array, r: Resolver): Row {
   const sortKey: (bigint | string)[] = [];
   let at = 0;
   for (const t of plan.keys) {
-    const v = decodeValue(t, bytes, at, r);
+    const v = decodeValue(t, bytes, at, r, KEY_INDENT);
     key.push(v);
     // bpftrace sorts integer keys as unsigned 64-bit numbers and strings bytewise.
     sortKey.push(v.kind === 'int' ? BigInt.asUintN(64, readU64(bytes, at)) : valueText(v));
@@ -271,7 +271,9 @@ export function formatMapText(plan: MapPlan, entries: RawEntry[], r: Resolver, o
   }
   if (!entries.length && emptyCount(plan)) return `${plan.name}: 0\n`;
   const rows = applyTop(wordRows(plan, entries, r, div), opts.top);
-  return rows.map((row) => `${plan.name}${keyText(row.key)}: ${valueText(row.value)}`).join('\n') + '\n';
+  // bpftrace 0.17 puts no newline between entries whose values are stacks, symbols or addresses.
+  const glue = ['stack', 'ksym', 'usym', 'inet'].includes(plan.value.kind) ? '' : '\n';
+  return rows.map((row) => `${plan.name}${keyText(row.key)}: ${valueText(row.value)}`).join(glue) + '\n';
 }
 
 /** The map as one line of bpftrace's JSON output, or '' when bpftrace prints nothing for it. */

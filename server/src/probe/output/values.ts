@@ -7,9 +7,14 @@ import { storageSize, tupleOffsets, elemSize } from '../compile/layout';
 export interface Resolver {
   probe(id: number): string;
   ksym(addr: bigint): string;
-  stack(id: bigint, user: boolean): string;
+  /** The frames, one per line after a leading newline, each indented by `indent` spaces. */
+  stack(id: bigint, user: boolean, indent: number): string;
   username(uid: bigint): string;
 }
+
+/** bpftrace indents stack frames by 8 spaces in values and printf, by 4 in map keys. */
+export const VALUE_INDENT = 8;
+export const KEY_INDENT = 4;
 
 export type Value =
   | { kind: 'int'; value: bigint }
@@ -48,14 +53,14 @@ export function intValue(raw: bigint, t: Type): bigint {
 }
 
 /** Decodes a value of type `t` laid out at `at` (the compiler's storage layout). */
-export function decodeValue(t: Type, bytes: Uint8Array, at: number, r: Resolver): Value {
+export function decodeValue(t: Type, bytes: Uint8Array, at: number, r: Resolver, indent = VALUE_INDENT): Value {
   switch (t.kind) {
     case 'string':
     case 'buffer':
       return { kind: 'str', text: readCString(bytes, at, t.size) };
     case 'tuple': {
       const offs = tupleOffsets(t.elems);
-      return { kind: 'tuple', elems: t.elems.map((e, i) => decodeValue(e, bytes, at + offs[i]!, r)) };
+      return { kind: 'tuple', elems: t.elems.map((e, i) => decodeValue(e, bytes, at + offs[i]!, r, indent)) };
     }
     case 'array': {
       const es = elemSize(t.elem) ?? 1;
@@ -76,7 +81,7 @@ export function decodeValue(t: Type, bytes: Uint8Array, at: number, r: Resolver)
     case 'username':
       return { kind: 'sym', text: r.username(readU64(bytes, at)) };
     case 'stack':
-      return { kind: 'sym', text: r.stack(BigInt.asIntN(64, readU64(bytes, at)), t.user) };
+      return { kind: 'sym', text: r.stack(BigInt.asIntN(64, readU64(bytes, at)), t.user, indent) };
     case 'strerror':
       return { kind: 'sym', text: strerror(Number(BigInt.asIntN(64, readU64(bytes, at)))) };
     case 'inet':

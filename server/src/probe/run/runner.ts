@@ -110,13 +110,15 @@ class Run {
     const byAddr = (): Map<bigint, string> => new Map([...this.symbols].map(([n, a]) => [a, n]));
     return {
       probe: (id) => this.sc.env.probeNames[id] ?? `probe#${id}`,
-      ksym: (addr) => byAddr().get(addr) ?? `0x${addr.toString(16)}`,
+      // Unknown addresses print as C++ prints a void*: "0" for null, else hex.
+      ksym: (addr) => byAddr().get(addr) ?? (addr === 0n ? '0' : `0x${addr.toString(16)}`),
       username: (uid) => (uid === 0n ? 'root' : ''),
-      stack: (id, _user) => {
+      stack: (id, _user, indent) => {
         const ips = id >= 0n ? this.store.stacks.get(Number(id)) : undefined;
         if (!ips) return '';
         const names = byAddr();
-        return '\n' + ips.map((ip) => `        ${names.has(ip) ? `${names.get(ip)}+0` : `0x${ip.toString(16)}`}\n`).join('');
+        const pad = ' '.repeat(indent);
+        return '\n' + ips.map((ip) => `${pad}${names.has(ip) ? `${names.get(ip)}+0` : `0x${ip.toString(16)}`}\n`).join('');
       },
     };
   }
