@@ -143,12 +143,21 @@ export function startServer(options: ServerOptions = {}): Connection {
     if (canRefreshTokens) connection.languages.semanticTokens.refresh();
   });
 
-  documents.onDidOpen((e) => schedule(e.document.uri, 0));
-  documents.onDidChangeContent((e) => schedule(e.document.uri, debounceMs));
+  // TextDocuments reports an open as a content change too: the open is checked at once, edits after a pause.
+  const openedAt = new Map<string, number>();
+  documents.onDidOpen((e) => {
+    openedAt.set(e.document.uri, e.document.version);
+    schedule(e.document.uri, 0);
+  });
+  documents.onDidChangeContent((e) => {
+    if (openedAt.get(e.document.uri) === e.document.version) return;
+    schedule(e.document.uri, debounceMs);
+  });
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);
     cache.delete(e.document.uri);
+    openedAt.delete(e.document.uri);
     settingsByUri.delete(e.document.uri);
     connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
