@@ -54,6 +54,7 @@ const PRINTS = `BEGIN {
   printf("%d %d\\n", 5000000000, -5000000000);
   printf("a%%b\\n"); printf("%d %% %d %%\\n", 1, 2); printf("%hhd %hd %lld %hhu %-8lu|\\n", 300, 70000, -2, 300, 5);
   @c[1] = count(); @c[2] = count(); @c[2] = count();
+  @v = 5; @str = "str"; print(@v); print(@str);
   print(@c); print(123); print("text"); print((1, "x"));
   @h = hist(10); print(@h);
   @s = stats(4); print(@s);

@@ -104,19 +104,12 @@ function wholeMap(g: Gen, e: A.Call): string {
 
 function print(g: Gen, e: A.Call): void {
   const first = e.args[0]!;
-  if (first.kind === 'Map' && !first.keys && (g.env.maps.get(first.name)?.keys.length ?? 0) > 0 || (first.kind === 'Map' && !first.keys && e.args.length > 1)) {
+  if (first.kind === 'Map' && !first.keys) {
+    // A whole map, keyed or not, prints in map format ("@v: 5").
     const map = wholeMap(g, e);
     const id = g.env.actions.add({ kind: 'print_map', map, top: intConst(e.args[1], 0), div: intConst(e.args[2], 1) });
     simpleAction(g, e, id, `print ${map}`);
     return;
-  }
-  if (first.kind === 'Map' && !first.keys) {
-    const plan = g.map(first.name, first.range);
-    if (plan.agg) {
-      const id = g.env.actions.add({ kind: 'print_map', map: plan.name, top: 0, div: 1 });
-      simpleAction(g, e, id, `print ${plan.name}`);
-      return;
-    }
   }
   const { slots, size } = recordArgs([first]);
   const id = g.env.actions.add({ kind: 'print_value', arg: slots[0]! });
