@@ -63,6 +63,11 @@ describe('createVm', () => {
     expect(t[1].writes).toEqual([{ address: expect.stringMatching(/^0x[0-9a-f]{16}$/), bytes: [5, 0, 0, 0, 0, 0, 0, 0] }]);
     expect(t[2]).toMatchObject({ pc: 2, regs: { r10: expect.any(String) } });
   });
+  it('the trace includes what helpers write', () => {
+    const vm = createVm(asm('.section socket\nr1 = r10\nr1 += -8\nr2 = 4\ncall bpf_get_current_comm\nexit'), { trace: true, task: { comm: 'ab' } });
+    vm.run();
+    expect(vm.trace()[3].writes).toEqual([{ address: expect.any(String), bytes: [0x61, 0x62, 0, 0] }]);
+  });
   it('is deterministic: the same inputs give the same run', () => {
     const p = asm('.section socket\ncall bpf_get_prandom_u32\nr6 = r0\ncall bpf_ktime_get_ns\nr0 ^= r6\nexit');
     expect(JSON.stringify(runProgram(p, { seed: 9 }))).toBe(JSON.stringify(runProgram(p, { seed: 9 })));

@@ -554,6 +554,7 @@ export class Machine {
       try {
         stepOnce(this);
       } finally {
+        this.mem.flushWrites();
         this.mem.onWrite = undefined;
         if (this.trace.length < this.traceLimit) {
           const regs: Record<string, string> = {};

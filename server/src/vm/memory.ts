@@ -153,7 +153,7 @@ export class Memory {
       fault('out-of-bounds', `${what} is out of bounds: it starts ${before} byte(s) before the start of ${above.describe()}`, { address: a, size, region: above.name });
     }
     if (!r) {
-      if (a < 0x100000000n) fault('null-pointer', `${what}: ${a < 4096n ? 'null pointer dereference' : 'not a pointer into any memory region'}${this.nearest(a)}`, { address: a, size });
+      if (a < 4096n) fault('null-pointer', `${what}: null pointer dereference${this.nearest(a)}`, { address: a, size });
       fault('out-of-bounds', `${what}: not in any memory region${this.nearest(a)}`, { address: a, size });
     }
     if (r.dead) fault('out-of-bounds', `${what}: ${r.name} is no longer valid (${r.dead})`, { address: a, size, region: r.name });
@@ -215,17 +215,27 @@ export class Memory {
     return r.u8.slice(offset, offset + len);
   }
 
+  /** Views handed to helpers while a trace is recorded; their final bytes are reported after the step. */
+  private handedOut: { address: bigint; view: Uint8Array }[] = [];
+
   /** A live view of writable bytes for a helper to fill. */
   writableBytes(address: bigint, len: number, what = 'helper write'): Uint8Array {
     if (len === 0) return new Uint8Array(0);
     const { region: r, offset } = this.resolve(address, len, what, true);
     if (r.hook) fault('ctx-access', `a helper may not write the context directly (${what} at ${hex64(address)})`);
-    return r.u8.subarray(offset, offset + len);
+    const view = r.u8.subarray(offset, offset + len);
+    if (this.onWrite) this.handedOut.push({ address, view });
+    return view;
   }
 
   writeBytes(address: bigint, bytes: Uint8Array, what = 'helper write'): void {
     this.writableBytes(address, bytes.length, what).set(bytes);
-    if (this.onWrite && bytes.length > 0) this.onWrite({ address, bytes: bytes.slice() });
+  }
+
+  /** Reports what helpers wrote through their views (trace recording). */
+  flushWrites(): void {
+    for (const h of this.handedOut) this.onWrite?.({ address: h.address, bytes: h.view.slice() });
+    this.handedOut = [];
   }
 
   /** A NUL-terminated string of at most `max` bytes, stopping at the end of the region. */
