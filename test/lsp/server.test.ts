@@ -477,6 +477,9 @@ describe('custom requests', () => {
     expect(r.text).toMatch(/\n\s+r0 = 2\n\s+exit\n/);
     const m = await req<{ text: string }>('ebpf/disassemble', { path: path.join(dir, 'p.o'), dialect: 'mnemonic' });
     expect(m.text).toMatch(/mov %r0, 2/);
+    // The same object runs in the VM.
+    const run = await req<RunResult>('ebpf/run', { uri: pathToFileURL(path.join(dir, 'p.o')).toString() });
+    expect(run).toMatchObject({ ok: true, r0: '2', r0Meaning: 'XDP_PASS', progType: 'xdp', insnCount: 2 });
   });
 
   it('ebpf/disassemble says what is wrong with a missing file', async () => {
