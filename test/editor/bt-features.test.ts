@@ -129,9 +129,9 @@ describe('bpftrace completion', () => {
     expect(labels(text, 1, body.indexOf('->;') + 2)).toEqual(['x', 'y', 'next']);
   });
 
-  it('offers the functions of a uprobe binary from its symbol table', () => {
-    const bin = '/bin/bash';
-    if (!existsSync(bin)) return console.warn('no /bin/bash; skipping uprobe completion');
+  const bin = '/bin/bash';
+  if (!existsSync(bin)) console.warn('no /bin/bash; skipping uprobe completion');
+  it.skipIf(!existsSync(bin))('offers the functions of a uprobe binary from its symbol table', () => {
     expect(labels(`uprobe:${bin}:readl`, 0, 7 + bin.length + 6)).toContain('readline');
   });
 });

@@ -43,6 +43,9 @@ END
 }
 `;
 
+const NO_LLVM_MC = !existsSync('/usr/bin/llvm-mc-19');
+if (NO_LLVM_MC) console.warn('llvm-mc-19 is not installed (apt-get install llvm-19); skipping the object-file tests');
+
 const ASM_URI = 'file:///work/prog.bpf.s';
 const BT_URI = 'file:///work/trace.bt';
 const pos = (line: number, character: number) => ({ line, character });
@@ -467,8 +470,7 @@ describe('custom requests', () => {
     expect((await req<{ text: string }>('ebpf/compiled', { uri: 'file:///work/broken.bt' })).text).toContain('has errors');
   });
 
-  it('ebpf/disassemble reads an object file written by llvm-mc', async () => {
-    if (!existsSync('/usr/bin/llvm-mc-19')) return console.warn('llvm-mc-19 is not installed; skipping the object-file disassembly test');
+  it.skipIf(NO_LLVM_MC)('ebpf/disassemble reads an object file written by llvm-mc', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'lsp-'));
     writeFileSync(path.join(dir, 'p.s'), '\t.section xdp,"ax",@progbits\n\t.globl prog\nprog:\n\tr0 = 2\n\texit\n');
     execFileSync('llvm-mc-19', ['-triple', 'bpfel', '-filetype=obj', path.join(dir, 'p.s'), '-o', path.join(dir, 'p.o')]);
