@@ -164,8 +164,8 @@ function binaryInt(g: Gen, e: A.Binary): number {
   if (e.op === '&&' || e.op === '||' || COMPARE.has(e.op)) return boolOf(g, e);
   const lt = typeOf(e.left);
   const rt = typeOf(e.right);
-  let op = ARITH[e.op]!;
-  if (e.op === '>>' && isSigned(lt)) op = 's>>=';
+  // bpftrace divides, takes remainders and shifts right as unsigned numbers (udiv, urem, lshr).
+  const op = ARITH[e.op]!;
   // Pointer arithmetic steps by the pointee's size, as in C.
   const scale = lt.kind === 'pointer' && (e.op === '+' || e.op === '-') && rt.kind !== 'pointer' ? elemSize(lt.to) ?? 1 : 1;
   const lit = intLiteral(e.right);
@@ -589,7 +589,8 @@ function compare(g: Gen, e: A.Binary, no: string): void {
     return;
   }
   if (!isWord(lt) || !isWord(rt)) throw unsupported(e.range, `Comparing ${lt.kind} values`);
-  const signed = isSigned(lt) || isSigned(rt);
+  // Signed comparison only when both sides are signed, as bpftrace compares.
+  const signed = isSigned(lt) && isSigned(rt);
   const jop = jumpOp(NEGATE[e.op]!, signed);
   const lit = intLiteral(e.right);
   if (lit !== undefined && fitsImm(lit)) {

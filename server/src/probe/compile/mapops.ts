@@ -149,7 +149,7 @@ export function mapCompound(g: Gen, s: A.AssignStmt & { target: A.MapRef }): voi
   g.ins(`if r0 == 0 goto ${miss}`);
   g.ins('r1 = *(u64 *)(r0 + 0)');
   g.place(miss);
-  const op = s.op === '>>=' && (map.value.kind === 'int' && map.value.signed) ? 's>>=' : COMPOUND[s.op]!;
+  const op = COMPOUND[s.op]!;
   g.ins(`r1 ${op} r${v}`);
   const val = g.tmp(map.spec.valueSize, s.range, `the new value of ${map.name}`);
   if (map.spec.valueSize > 8) g.zero(val + 8, map.spec.valueSize - 8);

@@ -8,7 +8,7 @@ import { off, type Gen } from './gen';
 import { isWord } from './layout';
 import { aggUpdate, mapAssign, mapCompound } from './mapops';
 import { varSlot } from './expr';
-import { intShape, isSigned, typeOf } from './types-util';
+import { intShape, typeOf } from './types-util';
 
 const AGGS = new Set(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist']);
 const MAX_UNROLL = 100;
@@ -139,7 +139,7 @@ function assign(g: Gen, s: A.AssignStmt): void {
   }
   if (!isWord(v.type)) throw new CompileError(s.range, `${t.name} is not an integer.`, 'probe.compile-type');
   const r = g.int(s.value);
-  const op = s.op === '>>=' && isSigned(v.type) ? 's>>=' : COMPOUND[s.op]!;
+  const op = COMPOUND[s.op]!;
   g.ins(`r1 = *(u64 *)(r10 ${off(v.off)})`, t.name);
   g.ins(`r1 ${op} r${r}`);
   const sh = intShape(v.type);
