@@ -4,7 +4,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { missingTool, tempDir } from '../support/tools';
+import { conformanceFiles, missingTool, readConformance, tempDir } from '../support/tools';
+import { assemble } from '../../server/src/asm/assembler';
+import { encodeProgram } from '../../server/src/isa/codec';
 
 const CLI = path.resolve(__dirname, '../../dist/cli/cli.js');
 const EXAMPLES = path.resolve(__dirname, '../../examples');
@@ -189,5 +191,48 @@ describe('ebpf-studio verify, probe, check, conformance-plugin', () => {
     expect(ok).toMatchObject({ code: 0, out: '0x3\n' });
     const bad = cliIn('ff 00 00 00 00 00 00 00', 'conformance-plugin');
     expect(bad.code).not.toBe(0);
+  });
+});
+
+describe('ebpf-studio conformance-plugin on the conformance suite', () => {
+  const files = conformanceFiles().filter((f) => /\/(rfc9669_add64|ldxh-all|mem-len|lddw|call_unwind_fail|div64-by-zero-reg)\.data$/.test(f));
+  it.skipIf(files.length === 0)('runs suite files as the bpf_conformance runner would', () => {
+    expect(files.length).toBe(6);
+    for (const file of files) {
+      const c = readConformance(file);
+      const program = assemble(c.asm!).programs[0];
+      const hex = Buffer.from(encodeProgram(program.insns)).toString('hex').replace(/(..)/g, '$1 ').trim();
+      const mem = c.mem ? [Buffer.from(c.mem).toString('hex').replace(/(..)/g, '$1  ').trim()] : [];
+      const r = cliIn(hex, 'conformance-plugin', ...mem);
+      expect({ file: c.name, code: r.code, out: r.out.trim() }).toEqual({ file: c.name, code: 0, out: `0x${c.result!.toString(16)}` });
+    }
+  });
+});
+
+describe.skipIf(noClang !== undefined)('ebpf-studio run on a clang object', () => {
+  it('runs an XDP program compiled by clang-19, with its map', () => {
+    const dir = tempDir();
+    const c = path.join(dir, 'x.c');
+    writeFileSync(c, `
+typedef unsigned int u32; typedef unsigned long long u64;
+#define SEC(x) __attribute__((section(x), used))
+struct xdp_md { u32 data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex; };
+struct { int (*type)[2]; int (*max_entries)[4]; u32 *key; u64 *value; } hits SEC(".maps");
+static void *(*bpf_map_lookup_elem)(void *map, const void *key) = (void *) 1;
+SEC("xdp") int count(struct xdp_md *ctx) {
+  u32 k = (ctx->data_end - ctx->data) > 60 ? 1 : 0;
+  u64 *v = bpf_map_lookup_elem(&hits, &k);
+  if (v) *v += 5;
+  return k ? 1 : 2;
+}
+char _license[] SEC("license") = "GPL";
+`);
+    const o = path.join(dir, 'x.o');
+    execFileSync('clang-19', ['-target', 'bpf', '-O2', '-g', '-c', c, '-o', o]);
+    const r = cli('run', o, '--packet', Array(100).fill('ab').join(' '), '--format', 'json');
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.meaning).toBe('XDP_DROP');
+    expect(j.maps.find((m: { name: string }) => m.name === 'hits').entries).toEqual([{ key: [1, 0, 0, 0], value: [5, 0, 0, 0, 0, 0, 0, 0] }]);
   });
 });
