@@ -97,7 +97,17 @@ describe('events in a run', () => {
 
   test('arguments a probe cannot take become warnings naming the events line', () => {
     const r = runScript('tracepoint:syscalls:sys_enter_openat { @x = count(); }', { events: '{"probe": "tracepoint:syscalls:sys_enter_openat", "args": {"nosuch": 1}}\n', btf: null, useTracefs: false, eventsFile: 'ev.jsonl' });
-    expect(r.findings.map((f) => f.message)).toContainEqual(expect.stringMatching(/^ev\.jsonl:1: tracepoint:syscalls:sys_enter_openat has no field "nosuch"/));
+    expect(r.eventFindings).toHaveLength(1);
+    expect(r.eventFindings[0]).toMatchObject({ severity: 'warning', range: { start: { line: 0, col: 0 } } });
+    expect(r.eventFindings[0]!.message).toMatch(/^tracepoint:syscalls:sys_enter_openat has no field "nosuch"/);
     expect(r.output).toContain('@x: 1');
+  });
+
+  test('a program the VM stops early is a warning at the probe, naming the events line', () => {
+    const r = runScript('BEGIN { }\nkprobe:f { @x = count(); @y = count(); }', { events: '{"probe": "kprobe:f"}\n', btf: null, budget: 5, eventsFile: 'ev.jsonl' });
+    const w = r.findings.find((f) => f.code === 'probe.run')!;
+    expect(w.severity).toBe('warning');
+    expect(w.range.start.line).toBe(1);
+    expect(w.message).toMatch(/^kprobe:f stopped early in the VM \(ev\.jsonl line 1\): /);
   });
 });

@@ -62,6 +62,23 @@ const PRINTS = `BEGIN {
   exit();
 }`;
 
+const SEMANTICS = `BEGIN {
+  $a = -7; $b = 2;
+  printf("%ld %ld %ld %ld\\n", $a / $b, $a % 3, $a >> 1, $a << 2);
+  printf("%d %d %d %d\\n", (uint8)300, (int8)200, (uint16)70000, (int32)5000000000);
+  printf("%d %d %d\\n", 5 > 3, -1 < 1, (uint64)-1 > 1);
+  printf("%d %d %d\\n", 10 & 6, 10 | 5, 10 ^ 3);
+  printf("%d %d\\n", !0, !5);
+  printf("%ld\\n", ~0);
+  $s = "abc";
+  printf("%d %d %d\\n", $s == "abc", $s != "abd", strncmp($s, "abx", 2));
+  printf("%s\\n", 1 ? "yes" : "no");
+  $i = 0; $t = 0;
+  while ($i < 10) { $i++; if ($i % 2 == 0) { continue; } if ($i > 7) { break; } $t += $i; }
+  printf("%d %d\\n", $i, $t);
+  exit();
+}`;
+
 const TIMERS = `BEGIN { printf("start\\n"); }
 interval:ms:100 { @n++; printf("tick %d\\n", @n); if (@n == 3) { exit(); } }
 END { printf("end %d\\n", @n); }`;
@@ -81,6 +98,10 @@ describe.skipIf(!!skip)('identical to bpftrace', () => {
 
   test('printf, print and values in JSON', () => {
     expect(ours(PRINTS, true)).toBe(bpftrace(PRINTS, true));
+  });
+
+  test('arithmetic, casts, comparisons, strings, loops', () => {
+    expect(ours(SEMANTICS)).toBe(bpftrace(SEMANTICS));
   });
 
   test('interval probes, exit() and END', () => {

@@ -2,7 +2,7 @@
 // BEGIN first; then each event, in order, runs every probe that matches it (interval and profile
 // probes fire as the events' timestamps pass their period); END last, or right after exit();
 // then the maps. Map contents persist across all of it, as in the kernel.
-import type { Finding } from '../../core/types';
+import { rangeOnLine, zeroRange, type Finding, type Range } from '../../core/types';
 import type { AttachInfo } from '../checker';
 import { RECORD_HEADER, type Action } from '../compile/actions';
 import { CompileError } from '../compile/errors';
@@ -74,6 +74,7 @@ interface Timer {
 
 class Run {
   readonly findings: Finding[] = [];
+  readonly eventFindings: Finding[] = [];
   readonly store: MapStore;
   readonly writer: OutputWriter;
   readonly plans: Map<string, MapPlan>;
@@ -132,13 +133,22 @@ class Run {
     return a;
   }
 
-  warn(message: string, line?: number): void {
-    const key = `${line}:${message}`;
+  /** A warning about the script, at a range in it. */
+  warn(message: string, range: Range = zeroRange): void {
+    const key = `s:${range.start.line}:${message}`;
     if (this.reported.has(key) || this.reported.size > 200) return;
     this.reported.add(key);
-    const l = Math.max(0, (line ?? 1) - 1);
-    this.findings.push({ range: { start: { line: l, col: 0 }, end: { line: l, col: 1 } }, severity: 'warning', message: line ? `${this.eventsFile}:${line}: ${message}` : message, code: 'probe.run' });
+    this.findings.push({ range, severity: 'warning', message, code: 'probe.run' });
   }
+
+  /** A warning about one line of the events file. */
+  warnEvent(message: string, line: number): void {
+    const key = `e:${line}:${message}`;
+    if (this.reported.has(key) || this.reported.size > 200) return;
+    this.reported.add(key);
+    this.eventFindings.push({ range: rangeOnLine(line - 1, 0, 1), severity: 'warning', message, code: 'probe.events' });
+  }
+
 
   /** Programs to run for an event's probe, compiled once per concrete name. */
   programsFor(probe: string): { probeIndex: number; program: CompiledProgram }[] {
@@ -152,7 +162,7 @@ class Run {
           hit!.push({ probeIndex: i, program: this.sc.compileFor(i, probe) });
         } catch (e) {
           if (!(e instanceof CompileError)) throw e;
-          this.warn(`cannot run ${probe}: ${e.message}`);
+          this.warn(`cannot run ${probe}: ${e.message}`, e.range);
         }
       });
     }
@@ -165,10 +175,10 @@ class Run {
     this.runs++;
     this.now = ts;
     const built = ev ? buildContext(program.attach, ev) : { ctx: {}, problems: [] };
-    for (const p of built.problems) this.warn(p, ev?.line);
+    for (const p of built.problems) if (ev) this.warnEvent(p, ev.line);
     const out = runInVm(this.store, { program: program.program, task, cpu, ts, ctx: built.ctx }, this.budget);
     for (const rec of out.records) this.action(rec);
-    if (out.fault) this.warn(`${program.probe} stopped early in the VM: ${out.fault}`, ev?.line);
+    if (out.fault) this.warn(`${program.probe} stopped early in the VM${ev ? ` (${this.eventsFile} line ${ev.line})` : ''}: ${out.fault}`, program.attach.range);
   }
 
   private action(rec: Uint8Array): void {
@@ -337,5 +347,5 @@ export function runScript(text: string, options: RunOptions = {}): RunScriptResu
   const printMaps = !sc.checked.ast.config?.items.some((i) => i.key.replace(/^bpftrace_/i, '').toLowerCase() === 'print_maps_on_exit' && i.value.kind === 'Int' && i.value.value === 0n);
   if (printMaps) run.printMaps();
   else run.writer.exitBanner();
-  return { output: run.writer.text(), maps: run.summaries(), findings: run.findings, eventFindings, runs: run.runs, exited: run.exitCalled };
+  return { output: run.writer.text(), maps: run.summaries(), findings: run.findings, eventFindings: [...eventFindings, ...run.eventFindings], runs: run.runs, exited: run.exitCalled };
 }
