@@ -29,6 +29,8 @@ class UserError extends Error {}
 /** The file a command acts on: the one it was invoked on (explorer, editor title), else the active editor's. */
 function targetUri(arg: unknown): vscode.Uri {
   if (arg instanceof vscode.Uri) return arg;
+  // Code lenses from the server pass the document's URI as a string.
+  if (typeof arg === 'string') return vscode.Uri.parse(arg);
   const doc = vscode.window.activeTextEditor?.document;
   if (doc) return doc.uri;
   throw new UserError('Open a .bpf.s or .bt file first.');

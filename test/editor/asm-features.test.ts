@@ -323,3 +323,4 @@ describe('quick fixes from suggestions', () => {
     expect(actions).toEqual([expect.objectContaining({ title: "Change to 'exit'", edits: [{ range: { start: at(1, 0), end: at(1, 4) }, newText: 'exit' }] })]);
   });
 });
+

@@ -135,3 +135,18 @@ describe('verifier for probe scripts', () => {
     expect(a.verdict).toBe('error');
   });
 });
+
+describe('code lenses', () => {
+  it('one Run and one Verify per program, above its section, with the verdict', () => {
+    const a = analyze('.section xdp\n    r0 = 2\n    exit\n.section socket\n    exit\n');
+    expect(F.codeLenses(a).map((l) => [l.range.start.line, l.title, l.command])).toEqual([
+      [0, '▶ Run', 'ebpfStudio.run'],
+      [0, 'Verify (accepted)', 'ebpfStudio.showVerifierLog'],
+      [3, '▶ Run', 'ebpfStudio.run'],
+      [3, 'Verify (rejected)', 'ebpfStudio.showVerifierLog'],
+    ]);
+  });
+  it('none for a file with no instructions', () => {
+    expect(F.codeLenses(analyze('# nothing here\n'))).toEqual([]);
+  });
+});

@@ -356,6 +356,22 @@ describe('inlay hints and code actions', () => {
   });
 });
 
+describe('code lenses', () => {
+  it('puts Run | Verify above each assembly program and Run | Show Compiled above a script', async () => {
+    type Lens = { range: { start: { line: number } }; command: { title: string; command: string; arguments: string[] } };
+    const asm = await req<Lens[]>('textDocument/codeLens', doc(ASM_URI));
+    expect(asm.map((l) => [l.range.start.line, l.command.title, l.command.command, l.command.arguments[0]])).toEqual([
+      [1, '▶ Run', 'ebpfStudio.run', ASM_URI],
+      [1, 'Verify (accepted)', 'ebpfStudio.showVerifierLog', ASM_URI],
+    ]);
+    const bt = await req<Lens[]>('textDocument/codeLens', doc(BT_URI));
+    expect(bt.map((l) => [l.range.start.line, l.command.title, l.command.command])).toEqual([
+      [0, '▶ Run', 'ebpfStudio.run'],
+      [0, 'Show Compiled eBPF', 'ebpfStudio.showCompiled'],
+    ]);
+  });
+});
+
 describe('custom requests', () => {
   it('ebpf/run runs an assembly program in the VM', async () => {
     const r = await req<RunResult>('ebpf/run', { uri: ASM_URI });

@@ -13,6 +13,7 @@ import { btHover } from './bt-hover';
 import { btDocumentSymbols, btFoldingRanges, btRenameRules } from './bt-outline';
 import { btSemanticTokens } from './bt-tokens';
 import { codeActions as findingActions } from './code-actions';
+import { codeLenses as lenses, type LensInfo } from './code-lens';
 import { asmInlayHints } from './inlay';
 import type { KernelNames } from './kernel-names';
 import type { SemanticToken } from './semantic';
@@ -85,4 +86,8 @@ export function codeActions(a: DocumentAnalysis, range: Range): CodeActionInfo[]
   return findingActions(a.findings, range, a.asm?.text ?? a.probe?.text);
 }
 
-export type { CompletionList };
+export function codeLenses(a: DocumentAnalysis): LensInfo[] {
+  return lenses(a);
+}
+
+export type { CompletionList, LensInfo };

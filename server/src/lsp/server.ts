@@ -128,6 +128,7 @@ export function startServer(options: ServerOptions = {}): Connection {
         semanticTokensProvider: { legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true },
         inlayHintProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeLensProvider: { resolveProvider: false },
       },
       serverInfo: { name: 'ebpf-studio', version: '0.1.0' },
     };
@@ -222,6 +223,9 @@ export function startServer(options: ServerOptions = {}): Connection {
       edit: { changes: { [p.textDocument.uri]: c.edits.map(toTextEdit) } },
     }))));
 
+  connection.onCodeLens((p) => withDoc(p.textDocument.uri, [], (a) =>
+    features.codeLenses(a).map((l) => ({ range: toRange(l.range), command: { title: l.title, command: l.command, arguments: [p.textDocument.uri] } })),
+  ));
   connection.onRequest(RunRequest, (p) => runDocument(loader, p));
   connection.onRequest(VerifierLogRequest, (p) => ({ text: verifierLogText(loader, p.uri) }));
   connection.onRequest(CompiledRequest, (p) => ({ text: compiledText(loader, p.uri) }));
