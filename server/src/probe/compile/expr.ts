@@ -89,6 +89,9 @@ export function genInt(g: Gen, e: A.Expr): number {
       g.place(end);
       const r = g.acquire(e.range);
       g.ins(`r${r} = *(u64 *)(r10 ${off(slot)})`);
+      // Both branches convert to the ?: type (int16 -1 is 0xffff as uint16).
+      const t = typeOf(e);
+      if (t.kind === 'int') g.extend(`r${r}`, t.bits, t.signed);
       return r;
     }
     case 'Field':

@@ -47,7 +47,8 @@ export function readCString(bytes: Uint8Array, at: number, size: number): string
 /** An integer as the type prints it: its width and sign applied to the 64-bit word. */
 export function intValue(raw: bigint, t: Type): bigint {
   if (t.kind === 'int') return t.signed ? BigInt.asIntN(t.bits, raw) : BigInt.asUintN(t.bits, raw);
-  if (t.kind === 'bool') return raw === 0n ? 0n : 1n;
+  // A bool register holds 0 or 1, except where the checker typed a ?: with an integer branch as bool.
+  if (t.kind === 'bool') return BigInt.asIntN(64, raw);
   if (t.kind === 'agg') return t.agg === 'count' ? BigInt.asUintN(64, raw) : BigInt.asIntN(64, raw);
   return BigInt.asUintN(64, raw);
 }
