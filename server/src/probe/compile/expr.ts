@@ -10,7 +10,7 @@ import { CompileError, unsupported } from './errors';
 import { align8 } from './frame';
 import { CTX, MEM_SIZE, off, type Gen, type Mem } from './gen';
 import { elemSize, isWord, storageSize, tupleOffsets } from './layout';
-import { mapReadInt, mapReadMem, mapIncDec } from './mapops';
+import { mapIncDec, mapReadInt, mapReadInto, mapReadMem } from './mapops';
 import { stringEquals } from './strings';
 import { byteSize, intShape, isSigned, typeOf } from './types-util';
 
@@ -533,6 +533,10 @@ export function genStore(g: Gen, e: A.Expr, t: Type, at: number): void {
     return;
   }
   if (e.kind === 'Call' && callStore(g, e, at, size)) return;
+  if (e.kind === 'Map' && e.keys) {
+    mapReadInto(g, e, at, size);
+    return;
+  }
   if (e.kind === 'Ident' && e.name === 'comm' && size >= 16) {
     commInto(g, at);
     if (size > 16) g.zero(at + 16, size - 16);

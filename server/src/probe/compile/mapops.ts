@@ -61,21 +61,31 @@ export function mapReadInt(g: Gen, e: A.MapRef): number {
 /** The value of @m[k] copied to the stack (zeros when absent). */
 export function mapReadMem(g: Gen, e: A.MapRef): Mem {
   const map = g.map(e.name, e.range);
-  requireKeys(map, e);
   const size = storageSize(map.value);
   if (map.agg || size === undefined) throw new CompileError(e.range, `${map.name} does not hold a string or tuple.`, 'probe.compile-type');
-  const key = buildKey(g, map, e.keys, e.range);
   const at = g.tmp(size, e.range, `a copy of ${map.name}'s value`);
+  mapReadInto(g, e, at, size);
+  return { off: at, size };
+}
+
+/** Copies the value of @m[k] to r10 + at (`size` bytes: the common part, then zeros). */
+export function mapReadInto(g: Gen, e: A.MapRef, at: number, size: number): void {
+  const map = g.map(e.name, e.range);
+  requireKeys(map, e);
+  const have = storageSize(map.value);
+  if (map.agg || have === undefined) throw new CompileError(e.range, `${map.name} does not hold a string or tuple.`, 'probe.compile-type');
+  const key = buildKey(g, map, e.keys, e.range);
+  const n = Math.min(size, have);
   g.mapCall('map_lookup_elem', map.sym, key);
   const miss = g.label('absent');
   const end = g.label('read');
   g.ins(`if r0 == 0 goto ${miss}`);
-  g.copy(at, 'r0', 0, size);
+  g.copy(at, 'r0', 0, n);
+  if (size > n) g.zero(at + n, size - n);
   g.ins(`goto ${end}`);
   g.place(miss);
   g.zero(at, size);
   g.place(end);
-  return { off: at, size };
 }
 
 /** @m[k] = value (a plain value, not an aggregation). */
@@ -259,10 +269,7 @@ export function aggUpdate(g: Gen, target: A.MapRef, call: A.Call): void {
   g.ins(`goto ${end}`);
   g.place(miss);
   const val = g.tmp(AGG_VALUE[agg].size, call.range, `the first value of ${map.name}`);
-  const first = (at: number, v: string): void => {
-    if (v === '1' || v === '0') g.ins(`*(u64 *)(r10 ${off(val + at)}) = ${v}`);
-    else g.ins(`*(u64 *)(r10 ${off(val + at)}) = ${v}`);
-  };
+  const first = (at: number, v: string): void => g.ins(`*(u64 *)(r10 ${off(val + at)}) = ${v}`);
   switch (agg) {
     case 'count':
     case 'hist':
