@@ -1,5 +1,6 @@
 // The synthetic workload used when no events file is given, and runs of bpftrace's own tools
 // collection against it (read from the installed package, never copied into the repo).
+import fc from 'fast-check';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { ScriptCompiler } from '../../server/src/probe/compile';
@@ -83,5 +84,39 @@ describe.skipIf(!tools.length)('bpftrace tools collection on a generated workloa
     } else {
       expect(r.output).toMatch(/^Attaching \d+ probes?\.\.\.\n/);
     }
+  });
+});
+
+describe('scripts made of random pieces', () => {
+  const ANY = [
+    '@c[comm] = count();', '$x = pid + 1; $x++; @x = $x;', 'printf("%d %s\\n", pid, comm);', 'if (pid > 10) { @a = 1; } else { @a = 2; }', 'delete(@c[comm]);',
+    'clear(@c);', 'print(@c);', 'exit();', '$i = 0; while ($i < 3) { $i++; }', 'unroll(2) { @u++; }', 'time();', '@ = nsecs - elapsed;', 'return;',
+    '@m = min(tid); @n = max(tid); @a2 = avg(cpu); @st = stats(uid);', '@h = hist(nsecs % 1000);', '@t[comm, pid] = sum(tid);',
+  ];
+  const PROBES: [string, string[]][] = [
+    ['BEGIN', []], ['END', []], ['interval:ms:300', []], ['profile:hz:3', []],
+    ['kprobe:vfs_read', ['@s = sum(arg0);', '@l = lhist(arg1, 0, 100, 10);', '$s = str(arg1); @z[$s] = 1;', 'printf("%s\\n", ntop(arg0));', '@k[kstack] = count();']],
+    ['kprobe:vfs_*', ['@f[func, probe] = count();', '@s2 = sum(arg2);']],
+    ['kretprobe:vfs_read', ['@h2 = hist(retval);', '@r[retval < 0 ? "err" : "ok"] = count();']],
+    ['tracepoint:syscalls:sys_enter_openat', ['@o[str(args->filename)] = count();', '@v = args->flags;']],
+    ['rawtracepoint:sched_switch', ['@w[arg0 % 4] = count();']],
+  ];
+  test('never throw, whatever compiles or not', () => {
+    let ran = 0;
+    const probe = fc.constantFrom(...PROBES).chain(([name, own]) => fc.array(fc.constantFrom(...ANY, ...own), { maxLength: 5 }).map((body) => `${name} { ${body.join(' ')} }`));
+    fc.assert(
+      fc.property(fc.array(probe, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 1000 }), (probes, seed) => {
+        const script = probes.join('\n');
+        const r = runScript(script, { btf: null, useTracefs: false, seed, checkBinaries: false });
+        expect(r.findings.filter((f) => f.code === 'probe.run-internal' || f.code === 'probe.compile-internal')).toEqual([]);
+        if (!r.findings.some((f) => f.severity === 'error')) {
+          ran++;
+          expect(r.output).toMatch(/^Attaching \d+ probes?\.\.\.\n/);
+        }
+      }),
+      { numRuns: 150, seed: 99 },
+    );
+    console.log(`random scripts: ${ran} of 150 compiled and ran`);
+    expect(ran).toBeGreaterThan(50);
   });
 });

@@ -1,7 +1,7 @@
 // bpftrace script → eBPF programs. `compileScript` is what the CLI and the language server call;
 // the runner keeps a `ScriptCompiler` to compile wildcard probes for each concrete probe an
 // event names (so `probe` and `func` know which function fired).
-import type { Finding } from '../../core/types';
+import type { Finding, Range } from '../../core/types';
 import { checkScript, type AttachInfo, type CheckOptions, type CheckResult, type ProbeInfo } from '../checker';
 import { defineValue, scanHeaders } from '../headers';
 import { probeKind, resolveAttach } from '../probes';
@@ -36,6 +36,12 @@ export interface CompileResult {
   probeNames: string[];
   /** Simulated kernel symbol addresses used by `func`. */
   symbols: Map<string, bigint>;
+}
+
+/** A bug in the compiler, as a finding rather than an exception. */
+function internalError(e: unknown, range: Range): CompileError {
+  const why = e instanceof Error ? e.message : String(e);
+  return new CompileError(range, `internal compiler error: ${why}. Please report this script.`, 'probe.compile-internal');
 }
 
 function toFinding(e: CompileError): Finding {
@@ -101,8 +107,7 @@ export class ScriptCompiler {
         try {
           for (const spec of attachSpecs(ai)) programs.push(compileProgram(this.env, info, i, spec, this.file));
         } catch (e) {
-          if (!(e instanceof CompileError)) throw e;
-          findings.push(toFinding(e));
+          findings.push(toFinding(e instanceof CompileError ? e : internalError(e, info.probe.range)));
           return; // one finding per probe: the same construct would fail for every attach point
         }
       }
@@ -113,8 +118,12 @@ export class ScriptCompiler {
   /** Compiles probe `probeIndex` for a concrete attach point named like `kprobe:vfs_read`. */
   compileFor(probeIndex: number, concrete: string): CompiledProgram {
     const info = this.probes[probeIndex]!;
-    const spec = this.concreteSpec(info, concrete);
-    return compileProgram(this.env, info, probeIndex, spec, this.file);
+    try {
+      const spec = this.concreteSpec(info, concrete);
+      return compileProgram(this.env, info, probeIndex, spec, this.file);
+    } catch (e) {
+      throw e instanceof CompileError ? e : internalError(e, info.probe.range);
+    }
   }
 
   /** The attach spec for a concrete name matched by one of the probe's (maybe wildcard) attach points. */

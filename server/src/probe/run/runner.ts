@@ -272,6 +272,16 @@ function attachCount(sc: ScriptCompiler): number {
 
 /** Runs a script. Never throws: problems come back as findings. */
 export function runScript(text: string, options: RunOptions = {}): RunScriptResult {
+  try {
+    return runUnguarded(text, options);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    const finding: Finding = { range: zeroRange, severity: 'error', message: `internal error while running the script: ${why}. Please report this script.`, code: 'probe.run-internal' };
+    return { output: '', maps: [], findings: [finding], eventFindings: [], runs: 0, exited: false };
+  }
+}
+
+function runUnguarded(text: string, options: RunOptions): RunScriptResult {
   const eventsFile = options.eventsFile ?? 'events';
   const empty = (findings: Finding[], eventFindings: Finding[] = []): RunScriptResult => ({ output: '', maps: [], findings, eventFindings, runs: 0, exited: false });
   let events: ProbeEvent[];
