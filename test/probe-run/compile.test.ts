@@ -130,6 +130,7 @@ describe('what the compiler refuses, it names', () => {
     ['kprobe:f { system("ls"); }', /system\(\) is not supported/],
     ['kprobe:f { printf("%r\\n", buf(arg0, 8)); }', /buf\(\) is not supported/],
     ['kprobe:f { @x = kaddr("jiffies"); }', /kaddr\(\) is not supported/],
+    ['kprobe:f { $t = strftime("%H", nsecs); }', /strftime\(\) is not supported.*only directly as a printf\(\) argument/],
     ['fentry:vfs_read { @x = count(); }', /fentry probes are not supported/],
     ['kprobe:f { @x = arg7; }', /arg7 is not supported.*arg0\.\.arg5/],
     ['usdt:/bin/bash:probe { @x = arg0; }', /usdt arguments/],

@@ -253,6 +253,12 @@ kprobe:f /arg0 > 1/ {
     expect(r.output).toBe('Attaching 1 probe...\n127.0.0.1\n192.168.0.10\n\n\n@[127.0.0.1]: 1\n@[192.168.0.10]: 1\n');
   });
 
+  test('strftime() as a printf argument formats the simulated UTC clock', () => {
+    const r = run('kprobe:f { printf("%s|%s\\n", strftime("%H:%M:%S", nsecs), strftime("%Y-%m-%d", nsecs + 86400000000000)); }', '{"probe": "kprobe:f", "ts": 3723000000000}');
+    // 3723 s = 01:02:03 on 1 January 1970; one day later is the 2nd.
+    expect(r.output).toBe('Attaching 1 probe...\n01:02:03|1970-01-02\n\n\n');
+  });
+
   test('kstack: frames from the event, 8 spaces in printf, 4 in map keys', () => {
     const ks = (...f: string[]) => `{"probe": "kprobe:vfs_read", "ts": 1, "kstack": ${JSON.stringify(f)}}`;
     const events = [ks('vfs_read', 'ksys_read', 'do_syscall_64'), ks('vfs_read', 'kernel_read'), ks('vfs_read', 'ksys_read', 'do_syscall_64')].join('\n');

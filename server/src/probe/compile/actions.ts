@@ -7,6 +7,8 @@ export interface ArgSlot {
   type: Type;
   /** Offset of the argument in the record (after the 8-byte id). */
   offset: number;
+  /** strftime() arguments: the format; the record holds the time in nanoseconds. */
+  strftime?: string;
 }
 
 export type Action =

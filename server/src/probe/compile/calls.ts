@@ -15,12 +15,14 @@ import { typeOf } from './types-util';
 
 // ------------------------------------------------------------------ unsupported functions
 
+const CANNOT = 'which a simulation cannot do';
+
 const REFUSED: Record<string, string> = {
-  system: 'it runs a shell command on the machine bpftrace runs on',
-  cat: 'it reads a file on the machine bpftrace runs on',
-  signal: 'it sends a signal to a real process',
-  override: 'it changes the return value of a real kernel function',
-  join: 'it walks a live argv array in user space',
+  system: `it runs a shell command on the machine, ${CANNOT}`,
+  cat: `it reads a file on the machine, ${CANNOT}`,
+  signal: `it sends a signal to a real process, ${CANNOT}`,
+  override: `it changes the return value of a real kernel function, ${CANNOT}`,
+  join: `it walks a live argv array in user space, ${CANNOT}`,
   pton: 'IP address parsing is not implemented yet',
   kaddr: 'kernel symbol addresses are not simulated',
   uaddr: 'user symbol addresses are not simulated',
@@ -32,23 +34,30 @@ const REFUSED: Record<string, string> = {
   buf: 'buffers (%r) are not implemented yet',
   len: 'counting map keys in the program needs map iteration',
   strcontains: 'substring search is not implemented yet',
-  skboutput: 'it writes packets to a pcap file',
+  skboutput: `it writes packets to a pcap file, ${CANNOT}`,
   socket_cookie: 'sockets are not simulated',
   memcmp: 'memcmp() is not implemented yet',
   errorf: 'errorf() is not implemented yet',
-  debugf: 'it writes to the kernel trace pipe',
+  debugf: `it writes to the kernel trace pipe, ${CANNOT}`,
   unwatch: 'watchpoints are not simulated',
   getopt: 'named options are not implemented yet',
   assert: 'assert() is not implemented yet',
-  strftime: 'strftime() is not implemented yet; print nsecs, or use time()',
+  strftime: 'it is supported only directly as a printf() argument, like printf("%s", strftime("%H:%M:%S", nsecs))',
 };
 
 function refuse(e: A.Call): never {
-  const why = REFUSED[e.callee];
-  throw unsupported(e.calleeRange, `${e.callee}()`, why ? `${why}, which the simulation cannot do.` : '');
+  throw unsupported(e.calleeRange, `${e.callee}()`, REFUSED[e.callee] ? `${REFUSED[e.callee]}.` : '');
 }
 
 // ------------------------------------------------------------------ user-space actions
+
+/** strftime(fmt, ns) as a printf argument: the record carries ns, the action the format. */
+function strftimeArg(a: A.Expr): { format: string; ns: A.Expr } | undefined {
+  if (a.kind !== 'Call' || a.callee !== 'strftime') return undefined;
+  const [f, ns] = a.args;
+  if (!f || f.kind !== 'Str' || !ns) throw new CompileError(a.range, 'strftime() needs a format string and a time in nanoseconds.', 'probe.compile-printf');
+  return { format: f.value, ns };
+}
 
 function recordArgs(args: A.Expr[]): { slots: ArgSlot[]; size: number } {
   let at = 8;
@@ -57,7 +66,8 @@ function recordArgs(args: A.Expr[]): { slots: ArgSlot[]; size: number } {
     const t = typeOf(a);
     const size = storageSize(t);
     if (size === undefined) throw unsupported(a.range, `Printing a ${t.kind} value`);
-    slots.push({ type: t, offset: at });
+    const st = strftimeArg(a);
+    slots.push(st ? { type: t, offset: at, strftime: st.format } : { type: t, offset: at });
     at += size;
   }
   return { slots, size: at };
@@ -65,7 +75,7 @@ function recordArgs(args: A.Expr[]): { slots: ArgSlot[]; size: number } {
 
 function fillRecord(g: Gen, at: number, id: number, args: A.Expr[], slots: ArgSlot[], what: string): void {
   g.ins(`*(u64 *)(r10 ${off(at)}) = ${id}`, what);
-  args.forEach((a, i) => g.store(a, slots[i]!.type, at + slots[i]!.offset));
+  args.forEach((a, i) => g.store(strftimeArg(a)?.ns ?? a, slots[i]!.type, at + slots[i]!.offset));
 }
 
 function printf(g: Gen, e: A.Call): void {

@@ -4,7 +4,7 @@
 // then the maps. Map contents persist across all of it, as in the kernel.
 import { rangeOnLine, zeroRange, type Finding, type Range } from '../../core/types';
 import type { AttachInfo } from '../checker';
-import { RECORD_HEADER, type Action } from '../compile/actions';
+import { RECORD_HEADER, type Action, type ArgSlot } from '../compile/actions';
 import { CompileError } from '../compile/errors';
 import { attachMatches, ScriptCompiler, type CompileOptions } from '../compile/index';
 import { START_MAP, internalMapSpecs, type MapPlan } from '../compile/maps';
@@ -13,7 +13,7 @@ import { canonicalName } from '../compile/sections';
 import { formatPrintf } from '../output/printf';
 import { strftime } from '../output/strftime';
 import { summarizeMap } from '../output/maps';
-import { decodeValue, readU64, type Resolver } from '../output/values';
+import { decodeValue, readU64, type Resolver, type Value } from '../output/values';
 import { createWriter, type OutputFormat, type OutputWriter } from '../output/writer';
 import { globMatch } from '../tracepoints';
 import { buildContext } from './context';
@@ -188,10 +188,10 @@ class Run {
     const r = this.resolver();
     switch (a.kind) {
       case 'printf':
-        this.writer.printf(formatPrintf(a.format, a.args.map((s) => decodeValue(s.type, rec, s.offset, r))));
+        this.writer.printf(formatPrintf(a.format, a.args.map((s) => this.decodeSlot(s, rec, r))));
         return;
       case 'print_value':
-        this.writer.value(decodeValue(a.arg.type, rec, a.arg.offset, r));
+        this.writer.value(this.decodeSlot(a.arg, rec, r));
         return;
       case 'print_map': {
         const plan = this.plans.get(a.map);
@@ -215,6 +215,12 @@ class Run {
         this.exitCalled = true;
         return;
     }
+  }
+
+  /** An argument of a record; strftime() values become text on the simulated UTC clock. */
+  private decodeSlot(s: ArgSlot, rec: Uint8Array, r: Resolver): Value {
+    if (s.strftime !== undefined) return { kind: 'sym', text: strftime(s.strftime, Number(readU64(rec, s.offset) / 1_000_000n)) };
+    return decodeValue(s.type, rec, s.offset, r);
   }
 
   taskFor(ev: ProbeEvent): TaskState {
