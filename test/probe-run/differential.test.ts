@@ -79,11 +79,8 @@ const expr: fc.Arbitrary<Node> = fc.letrec<{ e: Node }>((tie) => ({
     fc.tuple(tie('e'), fc.constantFrom(...Object.keys(ARITH)), tie('e')).map(([a, op, b0]): Node => {
       // A literal 0 divisor is a checker error; keep divisions by zero to run-time values.
       const b = (op === '/' || op === '%') && b0.text === '0' ? { ...b0, text: '1', eval: () => 1n } : b0;
-      // The parser reads "(arg0 * 5" as the start of a cast to a pointer type; multiplication
-      // commutes, so such a product is written the other way round.
-      const swap = op === '*' && /^arg\d$/.test(a.text) && !/^arg\d$/.test(b.text);
       return {
-        text: swap ? `(${b.text} ${op} ${a.text})` : `(${a.text} ${op} ${b.text})`,
+        text: `(${a.text} ${op} ${b.text})`,
         ty: arithTy(a.ty, b.ty),
         eval: (args) => BigInt.asUintN(64, ARITH[op]!(a.eval(args), b.eval(args))),
       };

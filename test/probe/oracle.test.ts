@@ -149,6 +149,7 @@ function mine(text: string): string[] {
 const handWritten = [
   'kprobe:vfs_read,kprobe:vfs_write /pid == 1 && comm != "x"/ { @a[tid, 1] = count(); $x = (uint32)arg0 + 2 * 3; $y = $x > 1 ? -$x : ~$x; if ($x) { @b = hist($x); } else { delete(@a[tid, 1]); } }',
   'kprobe:f { $z = ((struct task_struct *)curtask)->pid; $w = (1, "a"); $v = $w.1; $u = 1; $u++; unroll(2) { @c += 1; } @d = *arg1; @e = !arg1; @g = arg0 << 1 | 3 & 4 ^ 5; }',
+  'kprobe:f { @p = (arg0 * 5); @q = (pid * 2) + (arg1 * arg2); $r = (uint64 *)arg0; @s = ((struct task_struct *)curtask)->pid * (tid * 3); @t = (comm); }',
   'kprobe:f { @x = arg0 - 1 - 2; @y = arg0 / 2 % 3 * 4; @z = arg0 < 1 == arg1 >= 2; @w = arg0 || arg1 && arg2; if (arg0) { } else if (arg1) { @q = 1; } else { @q = 2; } }',
 ];
 

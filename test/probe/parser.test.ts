@@ -185,6 +185,28 @@ describe('expressions and precedence', () => {
   it('does not mistake a parenthesised value for a cast', () => {
     expect(e('(pid) + 1')).toBe('(+ pid 1)');
     expect(e('(a * b)')).toBe('(* a b)');
+    // A name, `*` and an operand inside parentheses is a product, not a cast to a pointer.
+    expect(e('(arg0 * 5)')).toBe('(* arg0 5)');
+    expect(e('(pid * 2) + 1')).toBe('(+ (* pid 2) 1)');
+    expect(e('(my_t * 5)')).toBe('(* my_t 5)');
+    expect(e('($x * 3)')).toBe('(* $x 3)');
+    expect(e('(arg1 * arg2)')).toBe('(* arg1 arg2)');
+    expect(e('(comm)')).toBe('comm');
+  });
+
+  it('reads a cast to a typedef the script or BTF defines, or a name with a pointer', () => {
+    expect(e('(my_t *)arg0')).toBe('(cast my_t* arg0)');
+    expect(e('(my_t **)arg0')).toBe('(cast my_t** arg0)');
+    expect(e('(struct sock *)arg0')).toBe('(cast struct sock* arg0)');
+    const own = parseScript('typedef unsigned int handle; kprobe:f { $x = (handle)arg0; $y = (handle) + 2; }');
+    expect(own.findings).toEqual([]);
+    const stmts = own.ast.probes[0]!.body.stmts as A.AssignStmt[];
+    expect(sexpr(stmts[0]!.value)).toBe('(cast handle arg0)');
+    expect(sexpr(stmts[1]!.value)).toBe('(+ handle 2)');
+    // Unknown to the script, a bare name is a value; a BTF typedef makes it a type.
+    expect(sexpr((parseScript('kprobe:f { $x = (umode)arg0; }').ast.probes[0]!.body.stmts[0] as A.AssignStmt).value)).not.toMatch(/cast/);
+    const btf = parseScript('kprobe:f { $x = (umode)arg0; }', undefined, { isTypeName: (n) => n === 'umode' });
+    expect(sexpr((btf.ast.probes[0]!.body.stmts[0] as A.AssignStmt).value)).toBe('(cast umode arg0)');
   });
 
   it('reads field chains, indexes, tuples and tuple access', () => {

@@ -1704,7 +1704,10 @@ export function checkScript(text: string, options: CheckOptions = {}): CheckResu
   else if (typeof options.btf === 'string') btf = loadBtf(options.btf);
   else if (options.btf) btf = options.btf;
   else btf = loadBtf();
-  const parseOpts: ParseOptions = { defines: { ...(btf ? { BPFTRACE_HAVE_BTF: '1' } : {}), ...(options.defines ?? {}) } };
+  const parseOpts: ParseOptions = {
+    defines: { ...(btf ? { BPFTRACE_HAVE_BTF: '1' } : {}), ...(options.defines ?? {}) },
+    isTypeName: (name) => btf?.typedef(name) !== undefined,
+  };
   const parsed = parseScript(text, options.file, parseOpts);
   const checker = new Checker(parsed.ast, options, btf);
   const info = checker.run();

@@ -4,12 +4,15 @@
 import type { Finding, Range } from '../core/types';
 import type * as A from './ast';
 import { Lexer, type Token } from './lexer';
+import { builtinInfo } from './catalog';
 import { isProvider } from './probes';
 import { SourceText } from './source';
 
 export interface ParseOptions {
   /** Macros predefined for #if/#ifdef (bpftrace defines BPFTRACE_HAVE_BTF when the kernel has BTF). Default: BPFTRACE_HAVE_BTF. */
   defines?: Record<string, string>;
+  /** Whether a bare name is a type (a typedef or record from BTF), so `(name)x` is a cast. The script's own typedefs are known without it. */
+  isTypeName?: (name: string) => boolean;
 }
 
 export interface ParseResult {
@@ -73,8 +76,12 @@ export class Parser {
   private inPredicate = false;
   /** Lexer errors seen when the current statement started: a parse error after a new one is a cascade. */
   private lexMark = 0;
+  /** Typedef names the script defined so far (a cast to one needs no `*`). */
+  private readonly typedefNames = new Set<string>();
+  private readonly isTypeName: (name: string) => boolean;
 
   constructor(text: string, opts: ParseOptions = {}) {
+    this.isTypeName = opts.isTypeName ?? ((): boolean => false);
     this.src = new SourceText(text);
     this.lx = new Lexer(text);
     for (const [k, v] of Object.entries(opts.defines ?? { BPFTRACE_HAVE_BTF: '1' })) this.defines.set(k, v);
@@ -858,6 +865,7 @@ export class Parser {
       throw new Bail();
     }
     const name = this.advance().text;
+    this.typedefNames.add(name);
     const aliased: A.TypeName = { kind: 'TypeName', base, pointerDepth: ptrs, range: this.range(start, this.prevEnd) };
     this.expect(';', 'after the typedef');
     const def: A.CDefinition = { kind: 'CDefinition', tag: 'typedef', name, fields: [], enumerators: [], aliased, range: this.range(start, this.prevEnd) };
@@ -1228,20 +1236,29 @@ export class Parser {
     if (close < 0) return false;
     const inner = toks.slice(0, close);
     const isTypeWord = TAG_WORDS.has(first.text) || C_TYPE_WORDS.has(first.text) || INT_TYPE_NAMES.has(first.text) || first.text === 'string' || first.text === 'inet' || first.text === 'buffer';
-    // Everything after the base words must be `*`s or an array suffix.
-    const tailOk = (from: number): boolean => inner.slice(from).every((x) => x.kind === 'punct' && (x.text === '*' || x.text === '[' || x.text === ']') || x.kind === 'int');
+    // After the base words come only `*`s and an optional `[N]`/`[]`: `(arg0 * 5)` is a product.
+    const tailOk = (from: number): boolean => {
+      let i = from;
+      while (i < inner.length && isPunctTok(inner[i]!, '*')) i++;
+      if (i === inner.length) return true;
+      if (!isPunctTok(inner[i]!, '[')) return false;
+      i++;
+      if (i < inner.length && inner[i]!.kind === 'int') i++;
+      return i === inner.length - 1 && isPunctTok(inner[i]!, ']');
+    };
     if (isTypeWord) {
       let i = 1;
       if (TAG_WORDS.has(first.text)) i = 2;
       else while (i < inner.length && inner[i]!.kind === 'ident' && C_TYPE_WORDS.has(inner[i]!.text)) i++;
       return tailOk(i);
     }
-    // A typedef name: `(pid_t)x` or `(my_t *)x` — only with a pointer, or a `_t` name.
-    if (inner.length >= 2 && tailOk(1) && inner[1]!.kind === 'punct' && inner[1]!.text === '*') return true;
-    if (inner.length === 1 && /_t$/.test(first.text)) {
-      const after = this.lookAfterParen(close + 1);
-      return after;
-    }
+    // Builtins (arg0, pid, comm, ...) are values, never types.
+    if (builtinInfo(first.text) !== undefined && !this.typedefNames.has(first.text)) return false;
+    // A typedef or record name: `(my_t *)x` — with a pointer, as bpftrace reads any name there.
+    if (inner.length >= 2 && isPunctTok(inner[1]!, '*') && tailOk(1)) return true;
+    // `(pid_t)x`: a name the script or BTF defines as a type (or a `_t` name), when an operand follows.
+    const known = this.typedefNames.has(first.text) || this.isTypeName(first.text) || /_t$/.test(first.text);
+    if (known && tailOk(1)) return this.lookAfterParen(close + 1);
     return false;
   }
 
@@ -1495,4 +1512,8 @@ function dedupe(fs: Finding[]): Finding[] {
 /** Parses a bpftrace script. Never throws: problems come back as findings. */
 export function parseScript(text: string, _file?: string, opts: ParseOptions = {}): ParseResult {
   return new Parser(text, opts).parseProgram();
+}
+
+function isPunctTok(t: Token, text: string): boolean {
+  return t.kind === 'punct' && t.text === text;
 }
