@@ -110,17 +110,13 @@ const expr: fc.Arbitrary<Node> = fc.letrec<{ e: Node }>((tie) => ({
     }),
     tie('e').map((a): Node => ({ text: `(!${a.text})`, ty: BOOL, eval: (args) => (a.eval(args) === 0n ? 1n : 0n) })),
     fc.tuple(tie('e'), tie('e'), tie('e')).map(([c, a, b]): Node => {
-      // The checker's rule: two integers widen, and both branches convert to that type;
-      // otherwise the type is the first branch's and values pass unchanged.
-      const ints = !a.ty.bool && !b.ty.bool;
-      const ty: Ty = ints ? { bits: Math.max(a.ty.bits, b.ty.bits) as Ty['bits'], signed: a.ty.signed && b.ty.signed } : a.ty;
+      // The checker's rule: two integers widen (signed only when both are); a bool takes the
+      // other branch's integer type; two bools stay bool. Both branches convert to that type.
+      const ty: Ty = a.ty.bool && b.ty.bool ? BOOL : a.ty.bool ? b.ty : b.ty.bool ? a.ty : { bits: Math.max(a.ty.bits, b.ty.bits) as Ty['bits'], signed: a.ty.signed && b.ty.signed };
       return {
         text: `(${c.text} ? ${a.text} : ${b.text})`,
         ty,
-        eval: (args) => {
-          const v = c.eval(args) !== 0n ? a.eval(args) : b.eval(args);
-          return ints ? norm(v, ty) : v;
-        },
+        eval: (args) => norm(c.eval(args) !== 0n ? a.eval(args) : b.eval(args), ty),
       };
     }),
   ),

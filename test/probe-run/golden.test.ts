@@ -200,6 +200,15 @@ kprobe:f /arg0 > 1/ {
     expect(r.output).toBe(['Attaching 1 probe...', '', '', '@parity[odd]: 1', '@parity[even]: 2', '@shift: 18', '@who[vim]: 1', '@who[bash]: 7', '@who[other]: 13', ''].join('\n'));
   });
 
+  test('?: with a bool branch and an integer branch has the integer type (signed compares, key width)', () => {
+    const events = [[0, 0], [1, 5], [1, 1], [1, 9]].map((a, i) => `{"probe": "kprobe:f", "ts": ${i + 1}, "args": [${a.join(', ')}]}`).join('\n');
+    const script = 'kprobe:f { $v = arg0 ? (arg1 > 2) : (int8)-1; if ($v < 0) { printf("negative %d\\n", $v); } else { printf("flag %d\\n", $v); } @k[arg0 ? (arg1 > 2) : (int16)-7] = sum(arg1); }';
+    const r = run(script, events);
+    // $v is int8: -1 (arg0 = 0) is negative; the bools 1, 0, 1 are not. @k's key is int16:
+    // -7 gets arg1 = 0; key 1 (arg1 > 2) gets 5 + 9 = 14; key 0 gets 1. Sorted by value.
+    expect(r.output).toBe(['Attaching 1 probe...', 'negative -1', 'flag 1', 'flag 0', 'flag 1', '', '', '@k[-7]: 0', '@k[0]: 1', '@k[1]: 14', ''].join('\n'));
+  });
+
   test('str(arg0) reads a string argument from simulated memory; str(retval) too', () => {
     const events = [
       '{"probe": "kprobe:do_sys_open", "ts": 1, "comm": "cat", "args": [-100, "/etc/hosts"]}',

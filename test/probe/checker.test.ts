@@ -42,6 +42,16 @@ describe('checker: clean scripts', () => {
     expect(typeName(r.info.probes[0]!.variables.get('$a')!)).toBe('uint32');
   });
 
+  it('types ?: with a bool and an integer branch as the integer (the common integer type)', () => {
+    const r = checkScript(
+      'kprobe:f { $a = arg0 ? (arg1 > 2) : 5; $b = arg0 ? 5 : (arg1 > 2); $c = arg0 ? (arg1 > 2) : (uint8)5; $d = arg0 ? (arg1 > 2) : (arg1 < 2); $e = arg0 ? (uint32)1 : (int8)-1; $f = arg0 ? (int16)-1 : (int32)2; $g = arg0 ? (arg1 == 1) : (int8)-1; }',
+      { btf: null, useTracefs: false, checkBinaries: false },
+    );
+    expect(r.findings.map(show)).toEqual([]);
+    const body = r.ast.probes[0]!.body.stmts as A.AssignStmt[];
+    expect(body.map((s) => typeName(s.value.type!))).toEqual(['int64', 'int64', 'uint8', 'bool', 'uint32', 'int32', 'int8']);
+  });
+
   it('gives tracepoint args a record with the catalog layout', () => {
     const r = checkScript('tracepoint:sched:sched_switch { @x[args->next_comm] = args->prev_pid; }', { btf: null, useTracefs: false, checkBinaries: false });
     expect(r.findings.map(show)).toEqual([]);

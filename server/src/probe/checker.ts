@@ -162,6 +162,19 @@ function widen(a: Type, b: Type): Type {
   return a;
 }
 
+/**
+ * The type of `c ? a : b` for two integer-like branches: the wider integer, signed only when both
+ * are. A bool (0 or 1) fits any integer, so it takes the other branch's type; two bools stay bool.
+ * An aggregation reads back as int64.
+ */
+function commonInteger(a: Type, b: Type): Type {
+  const asInt = (t: Type): Type | undefined => (t.kind === 'bool' ? undefined : t.kind === 'int' ? t : INT64);
+  const ia = asInt(a);
+  const ib = asInt(b);
+  if (ia && ib) return widen(ia, ib);
+  return ia ?? ib ?? BOOL;
+}
+
 /** An integer result for arithmetic on two integer-like operands. */
 function arith(a: Type, b: Type): Type {
   const ia = a.kind === 'int' ? a : INT64;
@@ -827,7 +840,7 @@ export class Checker {
           return a;
         }
         if (a.kind === 'string' && b.kind === 'string') return a.size >= b.size ? a : b;
-        return a.kind === 'int' && b.kind === 'int' ? widen(a, b) : a;
+        return isIntegral(a) && isIntegral(b) ? commonInteger(a, b) : a;
       }
       case 'Field':
         return this.field(e, ctx);
