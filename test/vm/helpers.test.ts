@@ -115,6 +115,25 @@ describe('probe_read family', () => {
     const short = text.replace('r2 = 16', 'r2 = 3');
     expect(r0(runProgram(asm(short), { ctx }))).toBe(3);
   });
+  it('reads the raw bytes of a context laid out as kernel memory (pt_regs, a tracepoint record)', () => {
+    // pt_regs.di (offset 112) holds 0x64636261: the bytes "abcd" then four NULs.
+    const regs = '.section kprobe/f\nr3 = r1\nr3 += 112\nr1 = r10\nr1 += -16\nr2 = 16\ncall bpf_probe_read_kernel_str\nr6 = r0\nr0 = *(u32 *)(r10 - 16)\nr0 <<= 8\nr0 |= r6\nexit';
+    expect(r0(runProgram(asm(regs), { ctx: { args: [0x64636261] } }))).toBe(0x6463626105);
+    // A tracepoint record with a string at offset 16 (where a __data_loc field would point).
+    const tracepointFields = [{ name: 'loc', offset: 8, size: 4, signed: false }, { name: 'area', offset: 16, size: 8, signed: false }];
+    const raw = [0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 7, 0, 0, 0, 0, 0, ...new TextEncoder().encode('/bin/x'), 0, 0];
+    const tp = '.section tracepoint/a/b\nr3 = *(u32 *)(r1 + 8)\nr3 &= 0xffff\nr3 += r1\nr1 = r10\nr1 += -8\nr2 = 8\ncall bpf_probe_read_kernel_str\nr6 = r0\nr0 = *(u32 *)(r10 - 8)\nr0 <<= 8\nr0 |= r6\nexit';
+    expect(r0(runProgram(asm(tp), { ctx: { tracepointFields, raw } }))).toBe(0x6e69622f07);
+    const bytes = '.section tracepoint/a/b\nr3 = r1\nr3 += 8\nr1 = r10\nr1 += -8\nr2 = 4\ncall bpf_probe_read_kernel\nr0 = *(u32 *)(r10 - 8)\nexit';
+    expect(r0(runProgram(asm(bytes), { ctx: { tracepointFields, raw } }))).toBe(0x00070010);
+  });
+  it('a string that runs off the end of its memory, or a packet program\'s context, is -EFAULT', () => {
+    // pt_regs is 168 bytes: the top half of ss (offset 164) is four 0xff bytes and then the end, no NUL.
+    const regs = '.section kprobe/f\nr3 = r1\nr3 += 164\nr1 = r10\nr1 += -16\nr2 = 16\ncall bpf_probe_read_kernel_str\nexit';
+    expect(r0(runProgram(asm(regs), { ctx: { fields: { ss: -1 } } }))).toBe(-14);
+    const xdp = '.section xdp\nr3 = r1\nr1 = r10\nr1 += -8\nr2 = 4\ncall bpf_probe_read_kernel\nexit';
+    expect(r0(runProgram(asm(xdp), { ctx: { packet: [1, 2, 3, 4] } }))).toBe(-14);
+  });
 });
 
 describe('packet helpers', () => {

@@ -136,6 +136,9 @@ function applyFields(bytes: Uint8Array, layout: CtxLayout, fields: Record<string
 
 const PACKET_TYPES: ReadonlySet<ProgType> = new Set(['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'xdp']);
 
+/** Contexts whose bytes are what the kernel has in memory, so bpf_probe_read may copy them. */
+const KERNEL_LAYOUT_CONTEXTS: ReadonlySet<ProgType> = new Set(['kprobe', 'tracepoint', 'raw_tracepoint']);
+
 export function isPacketProgram(t: ProgType): boolean {
   return PACKET_TYPES.has(t);
 }
@@ -179,6 +182,7 @@ export function buildContext(mem: Memory, progType: ProgType, input: CtxInput = 
     applyFields(bytes, layout, fields, named, new Set());
     const region = mem.alloc('ctx', `context (${layout.struct})`, bytes, false);
     region.hook = ctxHook(() => region, layout, () => 0n, () => undefined);
+    region.probeReadable = KERNEL_LAYOUT_CONTEXTS.has(progType);
     region.refresh();
     return { r1: region.base, ctx: region, layout, named };
   }

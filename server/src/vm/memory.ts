@@ -35,6 +35,11 @@ export class Region {
   hook?: RegionHook;
   /** What the region belongs to, for helpers (a map object, a ring buffer record...). */
   owner?: unknown;
+  /**
+   * A hooked context whose bytes are the kernel's own layout (pt_regs, a tracepoint record, raw
+   * tracepoint args): bpf_probe_read* may copy them, as the kernel lets it read any kernel memory.
+   */
+  probeReadable = false;
 
   constructor(
     readonly hi: number,
@@ -213,6 +218,37 @@ export class Memory {
     const { region: r, offset } = this.resolve(address, len, what, false);
     if (r.hook) fault('ctx-access', `a helper may not read the context directly (${what} at ${hex64(address)})`);
     return r.u8.slice(offset, offset + len);
+  }
+
+  /**
+   * Bytes for bpf_probe_read*: like readBytes, but a context laid out as kernel memory
+   * (Region.probeReadable) is read as its raw bytes.
+   */
+  probeReadBytes(address: bigint, len: number, what: string): Uint8Array {
+    if (len === 0) return new Uint8Array(0);
+    const { region: r, offset } = this.resolve(address, len, what, false);
+    if (r.hook && !r.probeReadable) fault('ctx-access', `a helper may not read the context directly (${what} at ${hex64(address)})`);
+    return r.u8.slice(offset, offset + len);
+  }
+
+  /**
+   * A NUL-terminated string for bpf_probe_read*_str: the bytes from `address` up to and including
+   * the first NUL, at most `max` of them, within one region. Undefined when the first byte is unreadable.
+   */
+  probeReadString(address: bigint, max: number, what: string): Uint8Array | undefined {
+    if (max <= 0) return new Uint8Array(0);
+    let first: { region: Region; offset: number };
+    try {
+      first = this.resolve(address, 1, what, false);
+    } catch {
+      return undefined;
+    }
+    const { region: r, offset } = first;
+    if (r.hook && !r.probeReadable) return undefined;
+    const limit = Math.min(r.end, offset + max);
+    let end = offset;
+    while (end < limit && r.u8[end] !== 0) end++;
+    return r.u8.slice(offset, Math.min(limit, end + 1));
   }
 
   /** Views handed to helpers while a trace is recorded; their final bytes are reported after the step. */

@@ -12,7 +12,7 @@ function probeRead(m: Machine, helper: string): bigint {
   const size = u32(m.arg(2));
   const out = m.mem.writableBytes(m.arg(1), size, `${helper} write`);
   try {
-    out.set(m.mem.readBytes(m.arg(3), size, `${helper} read`));
+    out.set(m.mem.probeReadBytes(m.arg(3), size, `${helper} read`));
     return 0n;
   } catch {
     out.fill(0);
@@ -20,24 +20,24 @@ function probeRead(m: Machine, helper: string): bigint {
   }
 }
 
-/** Copies a NUL-terminated string of at most size-1 bytes; returns its length with the NUL. */
+/**
+ * Copies a NUL-terminated string of at most size-1 bytes and a NUL; returns its length with the
+ * NUL. A string that runs off the end of its memory is -EFAULT, as the kernel's copy faults there.
+ */
 function probeReadStr(m: Machine, helper: string): bigint {
   const size = u32(m.arg(2));
   if (size === 0) return 0n;
   const out = m.mem.writableBytes(m.arg(1), size, `${helper} write`);
-  const src = m.arg(3);
-  for (let i = 0; i < size; i++) {
-    let b: number;
-    try {
-      b = i === size - 1 ? 0 : m.mem.readBytes(src + BigInt(i), 1, `${helper} read`)[0];
-    } catch {
-      out.fill(0);
-      return neg(ERRNO.EFAULT);
-    }
-    out[i] = b;
-    if (b === 0) return BigInt(i + 1);
+  const bytes = m.mem.probeReadString(m.arg(3), size - 1, `${helper} read`);
+  const terminated = bytes !== undefined && (bytes.length === size - 1 || bytes[bytes.length - 1] === 0);
+  if (!terminated) {
+    out.fill(0);
+    return neg(ERRNO.EFAULT);
   }
-  return BigInt(size);
+  out.set(bytes);
+  const n = bytes[bytes.length - 1] === 0 ? bytes.length : bytes.length + 1;
+  out[n - 1] = 0;
+  return BigInt(n);
 }
 
 export const CONTROL_HELPERS: Helper[] = [
