@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { runAsmBench } from './asm-bench';
 import { formatLspBench, runLspBench } from './lsp-bench';
+import { runProbeBench } from './probe-bench';
 import { runVmBench } from './vm-bench';
 
 function machine(): string {
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
   for (const r of runAsmBench()) console.log(`  ${r.name.padEnd(14)} ${r.figure}`);
   console.log('\n== VM (../shared/bench programs)');
   runVmBench({ print: true });
+  console.log('\n== probe scripts (simulated run)');
+  runProbeBench({ print: true });
   console.log('\n== language server');
   for (const line of formatLspBench(await runLspBench())) console.log(`  ${line}`);
 }

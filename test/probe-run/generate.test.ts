@@ -28,6 +28,19 @@ describe('generated events', () => {
     expect(new Set(ev.map((e) => e.cpu))).toEqual(new Set([0, 1]));
   });
 
+  test('a larger workload on request (benchmarks): exactly that many, in order, entries before returns', () => {
+    const ev = generateEvents(compiler(script), 3, { count: 5000 });
+    expect(ev).toHaveLength(5000);
+    for (let i = 1; i < ev.length; i++) expect(ev[i]!.ts >= ev[i - 1]!.ts).toBe(true);
+    expect(ev.map((e) => e.line)).toEqual(ev.map((_, i) => i + 1));
+    // Per thread, kretprobe:vfs_read never comes before a kprobe:vfs_read.
+    const open = new Map<number, number>();
+    for (const e of ev) {
+      if (e.probe === 'kprobe:vfs_read') open.set(e.tid, (open.get(e.tid) ?? 0) + 1);
+      if (e.probe === 'kretprobe:vfs_read') expect(open.get(e.tid) ?? 0).toBeGreaterThan(0);
+    }
+  });
+
   test('arguments read with str() are strings; the others numbers; tracepoints get their fields', () => {
     const ev = generateEvents(compiler(script), 1);
     const kp = ev.filter((e) => e.probe === 'kprobe:vfs_read');

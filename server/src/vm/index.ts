@@ -10,6 +10,7 @@ export type { CtxInput, BytesInput, ValueInput } from './context';
 export type { MapDump, MapEntryDump } from './maps/types';
 export type { StreamRecord } from './maps/streams';
 export { DEFAULT_BUDGET, MAX_FRAMES, STACK_SIZE, MAX_TAIL_CALLS } from './machine';
+export { VmSession, type SessionOptions, type SessionRun, type SessionRunResult } from './session';
 
 export interface StepResult {
   pc: number;

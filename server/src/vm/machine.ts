@@ -149,6 +149,19 @@ export interface Loaded {
   maps: VmMap[];
   code: Region;
   compiled?: CompiledFn | null;
+  /** Instructions this program has run over a session's runs (when 'auto' compiles it). */
+  sessionInsns: number;
+}
+
+/** What changes from one run of a session to the next. */
+export interface RunSetup {
+  /** The program to run (loaded, with its maps, the first time it is seen). */
+  program: Program;
+  cpu?: number;
+  task?: Partial<TaskInfo>;
+  clock?: ClockOptions;
+  ctx?: CtxInput;
+  budget?: number;
 }
 
 const defaultTask: TaskInfo = {
@@ -196,23 +209,24 @@ export class Machine {
   readonly maps = new Map<string, VmMap>();
   readonly loaded = new Map<string, Loaded>();
   prog: Loaded;
-  readonly progType: ProgType;
+  progType: ProgType;
   ctxRegion?: Region;
   packet?: PacketState;
-  readonly task: TaskInfo;
+  task: TaskInfo;
   readonly cpus: number;
   cpuId: number;
   readonly conformance: boolean;
   /** Instruction count from which the compiled engine is used (Infinity: never). */
-  readonly jitFrom: number;
+  jitFrom: number;
+  private readonly engine: 'auto' | 'jit' | 'interp';
   /** Set by bpf_redirect / bpf_redirect_map, for the result. */
   redirect?: { ifindex?: number; map?: string; key?: number; flags: number };
   trace?: TraceEntry[];
   private readonly traceLimit: number;
   private traceWrites: WriteRecord[] = [];
-  private readonly clockStart: bigint;
-  private readonly nsPerInsn: bigint;
-  readonly bootOffset: bigint;
+  private clockStart: bigint;
+  private nsPerInsn: bigint;
+  bootOffset: bigint;
   random: () => bigint;
   /** Nested callback runs in progress (bpf_loop). */
   private callbackDepth = 0;
@@ -221,6 +235,11 @@ export class Machine {
   private entry: Loaded;
   private readonly seed: bigint;
   private readonly options: VmOptions;
+  private ctxInput: CtxInput | undefined;
+  /** The context, packet and named memory of the current run, freed when the next one starts. */
+  private inputRegions: Region[] = [];
+  /** Programs loaded by a session, by identity (names may repeat across a script's probes). */
+  private readonly byProgram = new WeakMap<Program, Loaded>();
 
   constructor(program: Program, options: VmOptions = {}) {
     this.options = options;
@@ -230,7 +249,9 @@ export class Machine {
     this.cpuId = Math.max(0, Math.min(this.cpus - 1, Math.floor(options.cpu ?? 0)));
     this.conformance = options.conformance ?? false;
     const engine = options.engine ?? 'auto';
-    this.jitFrom = options.trace || engine === 'interp' ? Infinity : engine === 'jit' ? 0 : Math.max(JIT_THRESHOLD, JIT_INSNS_PER_SLOT * program.insns.length);
+    this.engine = options.trace ? 'interp' : engine;
+    this.jitFrom = this.jitStart(program.insns.length, 0);
+    this.ctxInput = options.ctx;
     this.traceLimit = options.traceLimit ?? 100_000;
     this.task = { ...defaultTask, ...(options.task ?? {}) };
     this.clockStart = BigInt(options.clock?.startNs ?? 1_000_000_000n);
@@ -255,6 +276,52 @@ export class Machine {
     this.reset();
   }
 
+  /** When the compiled engine takes over in a run, given what the program ran in earlier runs. */
+  private jitStart(slots: number, earlier: number): number {
+    if (this.engine === 'interp') return Infinity;
+    if (this.engine === 'jit') return 0;
+    const threshold = Math.max(JIT_THRESHOLD, JIT_INSNS_PER_SLOT * slots);
+    return Math.max(0, threshold - earlier);
+  }
+
+  /** Loads a program (and declares its maps) for a session; the same Program object loads once. */
+  addProgram(program: Program): Loaded {
+    const had = this.byProgram.get(program);
+    if (had) return had;
+    for (const spec of program.maps) this.addMap(spec);
+    const l = this.load(program);
+    this.byProgram.set(program, l);
+    return l;
+  }
+
+  /** Declares a map for a session before any program uses it. Throws Error for a bad or conflicting spec. */
+  declareMap(spec: MapSpec): VmMap {
+    this.addMap(spec);
+    return this.maps.get(spec.name)!;
+  }
+
+  /**
+   * Sets up the next run of a session: the program, CPU, task, clock, context and budget, then
+   * resets registers, stacks and inputs. Maps, the random sequence and compiled code carry over.
+   * Throws Error for bad input (a context the program type cannot take...).
+   */
+  prepare(setup: RunSetup): Loaded {
+    const l = this.addProgram(setup.program);
+    this.entry = l;
+    this.progType = setup.program.type;
+    this.cpuId = Math.max(0, Math.min(this.cpus - 1, Math.floor(setup.cpu ?? 0)));
+    this.task = { ...defaultTask, ...(setup.task ?? {}) };
+    this.clockStart = BigInt(setup.clock?.startNs ?? 1_000_000_000n);
+    this.nsPerInsn = BigInt(Math.max(0, Math.floor(setup.clock?.nsPerInsn ?? 1)));
+    this.bootOffset = BigInt(setup.clock?.bootOffsetNs ?? 0n);
+    this.budget = setup.budget ?? DEFAULT_BUDGET;
+    if (!Number.isFinite(this.budget) || this.budget < 0) throw new Error(`budget must be a non-negative number, got ${setup.budget}`);
+    this.ctxInput = setup.ctx;
+    this.jitFrom = this.jitStart(setup.program.insns.length, l.sessionInsns);
+    this.reset(false);
+    return l;
+  }
+
   /** A tracepoint program's record layout comes from the catalog when the caller gives none. */
   private withTracepointLayout(ctx: CtxInput | undefined): CtxInput | undefined {
     if (this.progType !== 'tracepoint' || ctx?.tracepointFields) return ctx;
@@ -273,7 +340,7 @@ export class Machine {
       return { r1: bytes.length > 0 ? r.base : 0n, r2: BigInt(bytes.length) };
     }
     if (this.conformance) return { r1: 0n, r2: 0n };
-    const built = buildContext(this.mem, this.progType, this.withTracepointLayout(o.ctx));
+    const built = buildContext(this.mem, this.progType, this.withTracepointLayout(this.ctxInput));
     this.ctxRegion = built.ctx;
     this.packet = built.packet;
     return { r1: built.r1, r2: 0n };
@@ -300,7 +367,7 @@ export class Machine {
     const decoded = decode(program);
     const maps = program.maps.map((s) => this.maps.get(s.name)!);
     const code = this.mem.alloc('code', `code of ${program.name || 'the program'}`, 0, false);
-    const l: Loaded = { program, decoded, maps, code };
+    const l: Loaded = { program, decoded, maps, code, sessionInsns: 0 };
     code.owner = l;
     this.loaded.set(program.name, l);
     return l;
@@ -335,11 +402,23 @@ export class Machine {
     }
   }
 
-  /** Back to the first instruction with fresh registers and stacks; maps keep their contents. */
-  reset(): void {
-    const { r1, r2 } = this.buildInputs();
+  /**
+   * Back to the first instruction with fresh registers, stacks and inputs; maps keep their
+   * contents. The previous run's inputs and the map elements it deleted are freed.
+   */
+  reset(reseed = true): void {
+    for (const r of this.inputRegions) this.mem.free(r);
+    this.mem.collect();
     this.prog = this.entry;
-    this.random = splitmix(this.seed);
+    this.mem.track();
+    let inputs: { r1: bigint; r2: bigint };
+    try {
+      inputs = this.buildInputs();
+    } finally {
+      this.inputRegions = this.mem.untrack();
+    }
+    const { r1, r2 } = inputs;
+    if (reseed) this.random = splitmix(this.seed);
     this.R.fill(0n);
     this.R[1] = r1;
     this.R[2] = r2;

@@ -107,19 +107,68 @@ export interface WriteRecord {
 
 export class Memory {
   private byHi: (Region | undefined)[] = [undefined];
+  /** Numbers of freed regions, reused by alloc so that a long session's memory stays bounded. */
+  private readonly freeHi: number[] = [];
+  /** Regions given up while a program runs (deleted map elements...), freed by collect(). */
+  private retired: Region[] = [];
+  /** Regions allocated since track() started, when tracking. */
+  private tracked: Region[] | undefined;
   /** Direct-mapped by hi & mask; compiled code checks `region.hi === hi` before trusting an entry. */
   readonly cache: Region[] = new Array<Region>(CACHE_MASK + 1).fill(NO_REGION);
   /** Where writes go when a trace is being recorded. */
   onWrite: ((w: WriteRecord) => void) | undefined;
 
   alloc(kind: RegionKind, name: string, bytes: Uint8Array | number, writable = true): Region {
-    const hi = this.byHi.length;
+    const reuse = this.freeHi.pop();
+    const hi = reuse ?? this.byHi.length;
     if (hi > 0x3fffffff) fault('out-of-bounds', 'too many memory regions');
     const u8 = typeof bytes === 'number' ? new Uint8Array(bytes) : bytes;
     const r = new Region(hi, kind, name, u8, writable);
-    this.byHi.push(r);
+    if (reuse === undefined) this.byHi.push(r);
+    else this.byHi[hi] = r;
     this.cache[hi & CACHE_MASK] = r;
+    this.tracked?.push(r);
     return r;
+  }
+
+  /** Starts collecting the regions alloc hands out (a run's inputs, to free before the next run). */
+  track(): void {
+    this.tracked = [];
+  }
+
+  /** Stops collecting and returns what was allocated since track(). */
+  untrack(): Region[] {
+    const t = this.tracked ?? [];
+    this.tracked = undefined;
+    return t;
+  }
+
+  /** Forgets a region: its addresses fault from now on and its number may be reused. */
+  free(r: Region): void {
+    if (this.byHi[r.hi] !== r) return;
+    this.byHi[r.hi] = undefined;
+    if (this.cache[r.hi & CACHE_MASK] === r) this.cache[r.hi & CACHE_MASK] = NO_REGION;
+    r.kill('freed');
+    this.freeHi.push(r.hi);
+  }
+
+  /**
+   * Marks a region to be freed once the program ends: a deleted map element stays readable
+   * through pointers the program already holds, as the kernel's RCU keeps it until then.
+   */
+  retire(r: Region): void {
+    this.retired.push(r);
+  }
+
+  /** Frees every retired region (between runs). */
+  collect(): void {
+    for (const r of this.retired) this.free(r);
+    this.retired = [];
+  }
+
+  /** How many regions exist (for tests that check a session's memory stays bounded). */
+  get regionCount(): number {
+    return this.byHi.length - 1 - this.freeHi.length;
   }
 
   region(hi: number): Region | undefined {

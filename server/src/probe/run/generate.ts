@@ -23,6 +23,7 @@ const PATHS = ['/etc/passwd', '/var/log/syslog', '/home/user/notes.txt', '/usr/l
 const KERNEL_FUNCS = ['vfs_read', 'vfs_write', 'vfs_open', 'vfs_fsync', 'do_sys_openat2', 'tcp_sendmsg', 'tcp_recvmsg', 'ksys_read', 'ksys_write', 'do_nanosleep'];
 const SPAN_NS = 2_500_000_000;
 const MAX_EVENTS = 400;
+const MAX_GENERATED = 1_000_000;
 const CPUS = 2;
 
 /** mulberry32: small, fast, and the same everywhere. */
@@ -176,8 +177,14 @@ interface Source {
   entryOf?: string;
 }
 
-/** Events for `sc`'s probes: deterministic for a seed, at most 400. */
-export function generateEvents(sc: ScriptCompiler, seed: number): ProbeEvent[] {
+export interface GenerateOptions {
+  /** How many events to make (default and most for an interactive run: 400; at most 1,000,000). */
+  count?: number;
+}
+
+/** Events for `sc`'s probes: deterministic for a seed, 400 unless asked for more (benchmarks). */
+export function generateEvents(sc: ScriptCompiler, seed: number, opts: GenerateOptions = {}): ProbeEvent[] {
+  const maxEvents = Math.max(1, Math.min(MAX_GENERATED, Math.floor(opts.count ?? MAX_EVENTS)));
   const rnd = prng(seed);
   const sources: Source[] = [];
   for (const info of sc.probes) {
@@ -198,7 +205,9 @@ export function generateEvents(sc: ScriptCompiler, seed: number): ProbeEvent[] {
   }
   if (!sources.length) return [];
   const firing = sources.filter((s) => !s.entryOf || !sources.some((x) => x.name === s.entryOf));
-  const perSource = Math.max(8, Math.min(60, Math.floor(MAX_EVENTS / Math.max(1, sources.length))));
+  // A return probe doubles its entry's events, so sources with one count for two.
+  const weight = firing.reduce((n, s) => n + (returns.has(s.name) ? 2 : 1), 0);
+  const perSource = opts.count === undefined ? Math.max(8, Math.min(60, Math.floor(MAX_EVENTS / Math.max(1, sources.length)))) : Math.ceil(maxEvents / Math.max(1, weight));
   const raw: ProbeEvent[] = [];
   let line = 0;
   const make = (s: Source, ts: number, proc: (typeof PROCESSES)[number], cpu: number, tid: number): ProbeEvent => {
@@ -227,7 +236,7 @@ export function generateEvents(sc: ScriptCompiler, seed: number): ProbeEvent[] {
     }
   }
   raw.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.line - b.line));
-  const out = raw.slice(0, MAX_EVENTS);
+  const out = raw.slice(0, maxEvents);
   out.forEach((e, i) => (e.line = i + 1));
   return out;
 }

@@ -95,8 +95,9 @@ class Run {
     readonly start: bigint,
     readonly budget: number,
     readonly eventsFile: string,
+    seed?: number,
   ) {
-    this.store = new MapStore(cpus);
+    this.store = new MapStore(cpus, seed);
     this.plans = new Map(sc.maps.map((m) => [m.name, m]));
     for (const m of sc.maps) this.store.declare(m.spec);
     const start8 = new Uint8Array(8);
@@ -115,7 +116,7 @@ class Run {
       ksym: (addr) => byAddr().get(addr) ?? (addr === 0n ? '0' : `0x${addr.toString(16)}`),
       username: (uid) => (uid === 0n ? 'root' : ''),
       stack: (id, _user, indent) => {
-        const ips = id >= 0n ? this.store.stacks.get(Number(id)) : undefined;
+        const ips = id >= 0n ? this.store.stack(Number(id)) : undefined;
         if (!ips) return '';
         const names = byAddr();
         const pad = ' '.repeat(indent);
@@ -310,7 +311,7 @@ function runUnguarded(text: string, options: RunOptions): RunScriptResult {
   if (all.findings.length) return empty([...sc.findings, ...all.findings], eventFindings);
 
   const start = events[0]?.ts ?? 0n;
-  const run = new Run(sc, options.format ?? 'text', cpus, start, options.budget ?? 1_000_000, eventsFile);
+  const run = new Run(sc, options.format ?? 'text', cpus, start, options.budget ?? 1_000_000, eventsFile, options.seed);
   run.findings.push(...sc.findings);
   run.writer.attached(attachCount(sc));
 

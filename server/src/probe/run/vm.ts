@@ -1,8 +1,10 @@
-// The bridge to the VM. Programs of one script share their maps, so the runner keeps the map
-// contents here and hands each run the maps its program declares; the run's final contents come
-// back into the store. Per-CPU maps keep one value per simulated CPU.
+// The bridge to the VM. The programs of one script share their maps, as in the kernel, so a whole
+// run is one VM session: every program run works on the same maps, with its own CPU, task, clock
+// and context. The runner's user-space actions (clear, zero, delete of hist buckets) and the final
+// printout act on the session's maps directly. Per-CPU maps keep one value per simulated CPU.
 import type { MapSpec, Program } from '../../core/types';
-import { runProgram, type CtxInput, type MapDump, type MapInitEntry } from '../../vm';
+import { VmSession, type CtxInput } from '../../vm';
+import { HashMap, type VmMap } from '../../vm/maps/index';
 import type { RawEntry } from '../output/maps';
 
 export interface TaskState {
@@ -31,101 +33,88 @@ export interface RunOutcome {
   insnCount: number;
 }
 
-const hex = (b: Uint8Array | number[]): string => Buffer.from(b).toString('hex');
+const isPerCpu = (spec: MapSpec): boolean => spec.type === 'percpu_hash' || spec.type === 'percpu_array' || spec.type === 'lru_percpu_hash';
 
 export class MapStore {
-  private readonly data = new Map<string, Map<string, RawEntry>>();
-  readonly specs = new Map<string, MapSpec>();
-  /** Stack ids seen in stack_trace maps → instruction pointers. */
-  readonly stacks = new Map<number, bigint[]>();
+  readonly session: VmSession;
 
-  constructor(readonly cpus: number) {}
+  constructor(
+    readonly cpus: number,
+    seed?: number,
+  ) {
+    this.session = new VmSession({ cpus, seed, engine: 'auto' });
+  }
 
+  /** Creates a map; a spec the VM refuses is reported when a program using it runs. */
   declare(spec: MapSpec): void {
-    if (!this.specs.has(spec.name)) {
-      this.specs.set(spec.name, spec);
-      this.data.set(spec.name, new Map());
+    try {
+      this.session.declareMap(spec);
+    } catch {
+      // The run of a program with this map reports the problem as its fault.
     }
   }
 
-  private perCpu(spec: MapSpec): boolean {
-    return spec.type === 'percpu_hash' || spec.type === 'percpu_array' || spec.type === 'lru_percpu_hash';
+  private map(name: string): VmMap | undefined {
+    return this.session.map(name);
   }
 
   entries(name: string): RawEntry[] {
-    return [...(this.data.get(name)?.values() ?? [])];
+    const d = this.session.dump(name);
+    if (!d || d.type === 'ringbuf' || d.type === 'stack_trace') return [];
+    return d.entries.map((e) => ({ key: Uint8Array.from(e.key), values: e.values ? e.values.map((v) => Uint8Array.from(v)) : [Uint8Array.from(e.value ?? [])] }));
   }
 
+  /** The addresses under a stack id, innermost first. */
+  stack(id: number): readonly bigint[] | undefined {
+    return this.session.stackTrace(id);
+  }
+
+  /** Sets a key's value on CPU 0 (others zero, for per-CPU maps), as user space does before a run. */
   set(name: string, key: Uint8Array, value: Uint8Array): void {
-    const spec = this.specs.get(name);
-    if (!spec) return;
-    const values = this.perCpu(spec) ? Array.from({ length: this.cpus }, (_, i) => (i === 0 ? value : new Uint8Array(value.length))) : [value];
-    this.data.get(name)!.set(hex(key), { key, values });
+    const m = this.map(name);
+    if (!m) return;
+    const values = isPerCpu(m.spec) ? Array.from({ length: this.cpus }, (_, i) => (i === 0 ? value : new Uint8Array(value.length))) : [value];
+    if (m.setAll) m.setAll(key, values);
+    else m.update(key, value, 0);
   }
 
+  private keys(m: VmMap): Uint8Array[] {
+    return m instanceof HashMap ? m.keys() : m.dump().entries.map((e) => Uint8Array.from(e.key));
+  }
+
+  /** Empties the map; an array (whose elements always exist) is zeroed. */
   clear(name: string): void {
-    this.data.get(name)?.clear();
+    const m = this.map(name);
+    if (!m) return;
+    for (const k of this.keys(m)) if (m.delete(k) !== 0) this.zeroKey(m, k);
+  }
+
+  private zeroKey(m: VmMap, key: Uint8Array): void {
+    const copies = isPerCpu(m.spec) ? this.cpus : 1;
+    const zeros = Array.from({ length: copies }, () => new Uint8Array(m.spec.valueSize));
+    if (m.setAll) m.setAll(key, zeros);
+    else m.update(key, zeros[0]!, 0);
   }
 
   zero(name: string): void {
-    for (const e of this.data.get(name)?.values() ?? []) e.values = e.values.map((v) => new Uint8Array(v.length));
+    const m = this.map(name);
+    if (!m) return;
+    for (const k of this.keys(m)) this.zeroKey(m, k);
   }
 
   /** Deletes every entry whose key starts with `prefix` (all buckets of one hist key). */
   deletePrefix(name: string, prefix: Uint8Array): void {
-    const m = this.data.get(name);
+    const m = this.map(name);
     if (!m) return;
-    const p = hex(prefix);
-    for (const k of [...m.keys()]) if (k.startsWith(p)) m.delete(k);
-  }
-
-  /** The initial contents of `program`'s maps, in the VM's format. */
-  initFor(program: Program): Record<string, MapInitEntry[]> {
-    const out: Record<string, MapInitEntry[]> = {};
-    for (const spec of program.maps) {
-      const m = this.data.get(spec.name);
-      if (!m || spec.type === 'ringbuf' || spec.type === 'stack_trace') continue;
-      out[spec.name] = [...m.values()].map((e) =>
-        this.perCpu(spec) ? { key: Array.from(e.key), values: e.values.map((v) => Array.from(v)) } : { key: Array.from(e.key), value: Array.from(e.values[0]!) },
-      );
-    }
-    return out;
-  }
-
-  /** Takes the maps' contents after a run. */
-  absorb(dumps: MapDump[]): void {
-    for (const d of dumps) {
-      if (d.type === 'stack_trace') {
-        for (const e of d.entries) {
-          const id = Buffer.from(e.key).readUInt32LE(0);
-          const v = Buffer.from(e.value ?? []);
-          const ips: bigint[] = [];
-          for (let i = 0; i + 8 <= v.length; i += 8) {
-            const ip = v.readBigUInt64LE(i);
-            if (ip === 0n) break;
-            ips.push(ip);
-          }
-          this.stacks.set(id, ips);
-        }
-        continue;
-      }
-      const m = this.data.get(d.name);
-      if (!m || d.type === 'ringbuf') continue;
-      m.clear();
-      for (const e of d.entries) {
-        const key = Uint8Array.from(e.key);
-        const values = e.values ? e.values.map((v) => Uint8Array.from(v)) : [Uint8Array.from(e.value ?? [])];
-        m.set(hex(key), { key, values });
-      }
-    }
+    const starts = (k: Uint8Array): boolean => prefix.every((b, i) => k[i] === b);
+    for (const k of this.keys(m)) if (starts(k)) m.delete(k);
   }
 }
 
-/** Runs one program once in the VM, with the store's maps. */
+/** Runs one program once in the store's VM session. */
 export function runInVm(store: MapStore, req: RunRequest, budget: number): RunOutcome {
-  for (const spec of req.program.maps) store.declare(spec);
-  const result = runProgram(req.program, {
-    cpus: store.cpus,
+  const result = store.session.run({
+    program: req.program,
     cpu: req.cpu,
     task: {
       pid: req.task.tid,
@@ -138,12 +127,9 @@ export function runInVm(store: MapStore, req: RunRequest, budget: number): RunOu
     },
     clock: { startNs: req.ts, nsPerInsn: 0 },
     ctx: req.ctx,
-    maps: store.initFor(req.program),
     budget,
-    engine: 'interp',
   });
   if (result.error) return { records: [], fault: result.error, insnCount: 0 };
-  store.absorb(result.maps);
   const records = result.records.map((r) => Uint8Array.from(r.bytes));
   const fault = result.fault ? `${result.fault.message} (instruction ${result.fault.pc}${result.fault.line ? `, line ${result.fault.line}` : ''})` : undefined;
   return { records, fault, insnCount: result.insnCount };

@@ -60,6 +60,7 @@ export class HashMap implements VmMap {
     if (this.elems.size >= this.spec.maxEntries) {
       if (!this.lru || this.spec.maxEntries === 0) return -ERRNO.E2BIG;
       const oldest = this.elems.keys().next().value as string;
+      this.release(this.elems.get(oldest));
       this.elems.delete(oldest);
       this.evictions++;
     }
@@ -91,7 +92,22 @@ export class HashMap implements VmMap {
   }
 
   delete(key: Uint8Array): number {
-    return this.elems.delete(keyString(key.subarray(0, this.spec.keySize))) ? 0 : -ERRNO.ENOENT;
+    const k = keyString(key.subarray(0, this.spec.keySize));
+    const e = this.elems.get(k);
+    if (!e) return -ERRNO.ENOENT;
+    this.release(e);
+    this.elems.delete(k);
+    return 0;
+  }
+
+  /** A removed element's values are freed after the run (pointers to them stay valid until then). */
+  private release(e: Element | undefined): void {
+    for (const r of e?.values ?? []) this.env.mem.retire(r);
+  }
+
+  /** The keys, in iteration order (for callers that clear or zero the map). */
+  keys(): Uint8Array[] {
+    return [...this.elems.values()].map((e) => e.key);
   }
 
   get size(): number {

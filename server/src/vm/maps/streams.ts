@@ -62,6 +62,7 @@ export class RingbufMap implements VmMap {
     if (discard) this.discarded++;
     else this.records.push({ map: this.spec.name, kind: 'ringbuf', cpu: this.env.cpu(), bytes: Array.from(r.u8) });
     r.kill(discard ? 'the record was discarded' : 'the record was submitted');
+    this.env.mem.retire(r);
     return true;
   }
 
@@ -91,6 +92,16 @@ export class RingbufMap implements VmMap {
   /** The simulated consumer reads everything between runs. */
   drain(): void {
     this.cons = this.prod;
+  }
+
+  /**
+   * Hands over the submitted records and empties the ring for the next run of a session; records
+   * a stopped program left reserved are discarded.
+   */
+  takeRecords(): StreamRecord[] {
+    for (const r of this.open) this.commit(r, true);
+    this.drain();
+    return this.records.splice(0);
   }
 
   dump(): MapDump {
@@ -129,6 +140,11 @@ export class PerfEventArrayMap implements VmMap {
     if (index >= BigInt(this.env.cpus)) return -ERRNO.ENOENT;
     this.records.push({ map: this.spec.name, kind: 'perf_event', cpu: Number(index), bytes: Array.from(bytes) });
     return 0;
+  }
+
+  /** Hands over the records (the reader reads them between runs of a session). */
+  takeRecords(): StreamRecord[] {
+    return this.records.splice(0);
   }
 
   dump(): MapDump {
@@ -211,6 +227,11 @@ export class StackTraceMap implements VmMap {
   delete(key: Uint8Array): number {
     const id = key.length >= 4 ? new DataView(key.buffer, key.byteOffset).getUint32(0, true) : -1;
     return this.buckets.delete(id) ? 0 : -ERRNO.ENOENT;
+  }
+
+  /** The addresses stored under a stack id, innermost first. */
+  trace(id: number): readonly bigint[] | undefined {
+    return this.buckets.get(id);
   }
 
   /** bpf_get_stackid: the id of this stack, storing it if new. */
