@@ -2,12 +2,12 @@
 // checks, scalar arithmetic through the bounds domain, and the pointer arithmetic rules.
 import type { Insn } from '../core/types';
 import { CLASS, type AluOpName, type InsnForm } from '../isa/table';
-import { checkDst, getReg, isPointerValue, readReg, setReg, type Env } from './env';
+import { assignIdBeforeMov, checkDst, getReg, isPointerValue, needPrecise, readReg, setReg, type Env } from './env';
 import { fls64, S64_MAX, S64_MIN, u64 } from './num';
 import { Reject, reject } from './reject';
 import { isNullable, isPacketPtr, regTypeName, type PtrReg, type RegState, type ScalarReg } from './reg';
 import {
-  isConst, scalarAlu, scalarConst, scalarEndian, scalarUnknown, signExtend, signExtend32, syncInPlace, zext32,
+  scalarAlu, scalarConst, scalarEndian, scalarUnknown, signExtend, signExtend32, syncInPlace, zext32,
   type Scalar, type ScalarAluOp,
 } from './scalar';
 import { tnumAdd, tnumIsConst, tnumSub } from './tnum';
@@ -30,17 +30,6 @@ export function aluReservedMessage(insn: Insn): string {
     return 'BPF_MOV uses reserved fields';
   }
   return 'BPF_ALU uses reserved fields';
-}
-
-/** Gives an unknown scalar an id before it is copied, so that bounds learnt later reach both copies. */
-function assignIdBeforeMov(env: Env, st: VState, regno: number): ScalarReg | undefined {
-  const r = getReg(st, regno);
-  if (r.type !== 'scalar') return undefined;
-  let next: ScalarReg = r;
-  if (r.linkOff !== undefined) next = { ...next, id: 0, linkOff: undefined };
-  if (next.id === 0 && !isConst(next.v)) next = { ...next, id: env.newId() };
-  if (next !== r) setReg(st, regno, next);
-  return next;
 }
 
 /** Bits needed for the largest unsigned value (get_reg_width). */
@@ -161,9 +150,13 @@ function adjustRegMinMax(env: Env, st: VState, insn: Insn, form: InsnForm, op: A
         reject('ptr-arith', `R${insn.dst} pointer ${ALU_STRING[form.alu!.code >> 4]} pointer prohibited`, { reg: insn.dst });
       }
       // scalar += pointer: the result is the pointer moved by the scalar.
+      needPrecise(env, insn.dst);
       return adjustPtr(env, st, insn, form, op, src as PtrReg, dst, at);
     }
-    if (dst.type !== 'scalar') return adjustPtr(env, st, insn, form, op, dst as PtrReg, src, at);
+    if (dst.type !== 'scalar') {
+      needPrecise(env, insn.src);
+      return adjustPtr(env, st, insn, form, op, dst as PtrReg, src, at);
+    }
   } else {
     src = { type: 'scalar', v: scalarConst(BigInt(insn.imm)), id: 0, at };
     if (dst.type !== 'scalar') return adjustPtr(env, st, insn, form, op, dst as PtrReg, src as ScalarReg, at);

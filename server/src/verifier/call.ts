@@ -5,7 +5,7 @@ import type { Insn } from '../core/types';
 import { helperName, HELPER_NAMES } from '../isa/helpers';
 import { CHANGES_PKT_DATA, helperProto, type HelperArg, type HelperProto } from '../isa/helper-protos';
 import { PROG_TYPE_IDS } from '../core/sections';
-import { getReg, isPointerValue, readReg, setReg, type Env } from './env';
+import { getReg, isPointerValue, needPrecise, readReg, setReg, type Env } from './env';
 import { checkHelperMem, checkMemSize, checkPtrOffReg } from './mem';
 import { reject } from './reject';
 import {
@@ -190,6 +190,7 @@ function checkArg(env: Env, st: VState, proto: HelperProto, i: number, meta: Cal
     case 'ARG_CONST_ALLOC_SIZE_OR_ZERO':
       if (r.type !== 'scalar' || !tnumIsConst(r.v.var)) reject('helper-arg-type', `R${regno} is not a known constant'`, { reg: regno });
       meta.memSize = r.v.var.value;
+      needPrecise(env, regno);
       break;
     case 'ARG_PTR_TO_SPIN_LOCK':
     case 'ARG_PTR_TO_TIMER': {
@@ -358,7 +359,7 @@ export function checkLocalCall(env: Env, st: VState, insn: Insn, idx: number): n
   const subprog = env.cfg.subprogs.indexOf(target);
   if (subprog < 0) reject('helper-other', `verifier bug. No program starts at insn ${target}`);
   if (st.frames.length >= MAX_CALL_FRAMES) {
-    reject('call-depth', `the call stack of ${st.frames.length + 1} frames is too deep !`, { other: target });
+    reject('call-depth', `the call stack of ${st.frames.length + 1} frames is too deep`, { other: target });
   }
   const caller = curFrame(st);
   const callee = newFrame(st.frames.length, idx, subprog);
@@ -414,7 +415,7 @@ export function checkStackDepth(env: Env): void {
   });
   // Depth-first over the (acyclic, checked by the CFG walk) call graph, bounded by frames.
   const visit = (sp: number, depth: number, frames: number): void => {
-    if (frames > MAX_CALL_FRAMES) reject('call-depth', `the call stack of ${frames} frames is too deep !`);
+    if (frames > MAX_CALL_FRAMES) reject('call-depth', `the call stack of ${frames} frames is too deep`);
     const d = depth + round(env.stackDepth[sp] ?? 0);
     if (d > MAX_BPF_STACK) reject('stack-depth', `combined stack size of ${frames} calls is ${d}. Too large`);
     for (const callee of calls[sp]) if (callee >= 0) visit(callee, d, frames + 1);

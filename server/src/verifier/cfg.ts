@@ -11,6 +11,8 @@ import { reject } from './reject';
 const LDDW = 0x18;
 /** Opcodes the kernel knows that the instruction table has no form for (8/16-bit atomics for load-acquire/store-release). */
 export const KERNEL_ONLY_OPCODES: ReadonlySet<number> = new Set([0xcb, 0xd3]);
+/** Opcodes the instruction table knows that this kernel does not (callx). */
+export const KERNEL_UNKNOWN_OPCODES: ReadonlySet<number> = new Set([0x8d]);
 /** Bounded by the kernel's BPF_MAX_VAR_OFF. */
 const MAX_VAR_OFF = 1 << 29;
 
@@ -103,6 +105,9 @@ function checkLoadsAndOpcodes(insns: readonly Insn[], maps: readonly MapSpec[]):
       continue;
     }
     const m = matchForm(insn);
+    if (KERNEL_UNKNOWN_OPCODES.has(insn.opcode)) {
+      reject('unknown-opcode', `unknown opcode ${insn.opcode.toString(16).padStart(2, '0')}`, { insn: i });
+    }
     if ('form' in m) {
       forms[i] = m.form;
     } else if (m.reason === 'unknown-opcode' && !KERNEL_ONLY_OPCODES.has(insn.opcode)) {

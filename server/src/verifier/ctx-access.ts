@@ -47,7 +47,7 @@ function skbCommon(a: CtxAccess): CtxResult | false {
   if (inRange(off, SKB.flow_keys)) return false;
   if (inRange(off, SKB.hwtstamp)) return !write && size === 8 ? 'scalar' : false;
   if (inRange(off, SKB.tstamp)) return size === 8 ? 'scalar' : false;
-  if (off === SKB.sk.start) return !write && size === 8 ? 'sock_common_or_null' : false;
+  if (inRange(off, SKB.sk)) return !write && size === 8 ? 'sock_common_or_null' : false;
   if (off === SKB.tstamp_type.start) return false;
   if (off > SKB.tstamp_type.start && off < SKB.hwtstamp.start) return false;
   if (write) return size === 4 ? 'scalar' : false;
@@ -113,7 +113,8 @@ function kprobe(a: CtxAccess): CtxResult | false {
 const PERF_MAX_TRACE_SIZE = 8192;
 function tracepoint(a: CtxAccess): CtxResult | false {
   const { off, size, write } = a;
-  if (off < 8 || off >= PERF_MAX_TRACE_SIZE || write || off % size !== 0) return false;
+  // The kernel compares off (an int) with sizeof(void *) unsigned: negative offsets pass that test.
+  if (off >>> 0 < 8 || off >= PERF_MAX_TRACE_SIZE || write || off % size !== 0) return false;
   return 'scalar';
 }
 

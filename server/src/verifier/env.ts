@@ -3,7 +3,7 @@
 import type { Insn, MapSpec, ProgType } from '../core/types';
 import type { Cfg } from './cfg';
 import { reject } from './reject';
-import { isPointer, unknownScalar, type RegState } from './reg';
+import { isPointer, unknownScalar, type RegState, type ScalarReg } from './reg';
 import { curFrame, FP, REG_COUNT, type StoredState, type VState } from './state';
 
 export interface VerifyOptions {
@@ -69,6 +69,8 @@ export class Env {
   readonly checkedLookups = new Set<number>();
   /** Map lookups whose result was used at all. */
   readonly usedLookups = new Set<number>();
+  /** Registers the instruction being verified needs exactly (a decided branch, a size argument...). */
+  preciseMask = 0;
 
   constructor(
     readonly insns: readonly Insn[],
@@ -144,6 +146,25 @@ export function getReg(st: VState, regno: number): RegState {
 /** Unprivileged loaders may not see pointer values as numbers (__is_pointer_value). */
 export function isPointerValue(env: Env, r: RegState): boolean {
   return !env.allowPtrLeaks && isPointer(r);
+}
+
+/**
+ * assign_scalar_id_before_mov: an unknown scalar gets an id before it is copied (to a register or
+ * a stack slot) so that bounds learnt later reach both copies; a `+K` link is dropped first.
+ */
+export function assignIdBeforeMov(env: Env, st: VState, regno: number): ScalarReg | undefined {
+  const r = getReg(st, regno);
+  if (r.type !== 'scalar') return undefined;
+  let next: ScalarReg = r;
+  if (r.linkOff !== undefined) next = { ...next, id: 0, linkOff: undefined, link32: undefined };
+  if (next.id === 0 && next.v.var.mask !== 0n) next = { ...next, id: env.newId() };
+  if (next !== r) setReg(st, regno, next);
+  return next;
+}
+
+/** Records that the current instruction's outcome depends on the exact value of `regno`. */
+export function needPrecise(env: Env, regno: number): void {
+  env.preciseMask |= 1 << regno;
 }
 
 export function markUnknown(st: VState, regno: number, at: number): void {

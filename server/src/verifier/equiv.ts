@@ -6,22 +6,31 @@ import { isPointer, type PtrReg, type RegState } from './reg';
 import { scalarEquals, scalarWithin } from './scalar';
 import { slotAt, STACK, type Frame, type StackSlot, type VState } from './state';
 
+/** A consistent renaming of ids between two states (check_ids); reused, so reset() before each comparison. */
 class IdMap {
-  constructor(private readonly identity = false) {}
-  private readonly pairs = new Map<number, number>();
-  private readonly reverse = new Map<number, number>();
+  private readonly olds: number[] = [];
+  private readonly curs: number[] = [];
+  private n = 0;
   private tmp = 1 << 30;
+  identity = false;
 
-  /** check_ids: a consistent renaming of ids between the two states. */
+  reset(identity: boolean): this {
+    this.n = 0;
+    this.identity = identity;
+    return this;
+  }
+
   check(oldId: number, curId: number): boolean {
     if (this.identity) return oldId === curId;
     if (!oldId !== !curId) return false;
     if (!oldId) return true;
-    const seen = this.pairs.get(oldId);
-    if (seen !== undefined) return seen === curId;
-    if (this.reverse.has(curId)) return false;
-    this.pairs.set(oldId, curId);
-    this.reverse.set(curId, oldId);
+    for (let i = 0; i < this.n; i++) {
+      if (this.olds[i] === oldId) return this.curs[i] === curId;
+      if (this.curs[i] === curId) return false;
+    }
+    this.olds[this.n] = oldId;
+    this.curs[this.n] = curId;
+    this.n++;
     return true;
   }
 
@@ -31,6 +40,8 @@ class IdMap {
     return this.check(oldId || ++this.tmp, curId || ++this.tmp);
   }
 }
+
+const shared = new IdMap();
 
 function sameTypeFields(o: PtrReg, c: PtrReg): boolean {
   if (o.type !== c.type || o.off !== c.off) return false;
@@ -143,10 +154,13 @@ function frameSafe(o: Frame, c: Frame, live: number, relevant: number, ids: IdMa
   return stackSafe(o, c, ids, exact, uninitOk);
 }
 
-/** states_equal at instruction `insn`. */
-export function statesEqual(cfg: Cfg, insn: number, o: VState, c: VState, exact: boolean, uninitOk: boolean): boolean {
+/**
+ * states_equal at instruction `insn`. `rangeWithin` compares every live scalar by range, whatever
+ * its relevance (the kernel's RANGE_WITHIN, used for may_goto loops).
+ */
+export function statesEqual(cfg: Cfg, insn: number, o: VState, c: VState, exact: boolean, uninitOk: boolean, rangeWithin = false): boolean {
   if (o.frames.length !== c.frames.length) return false;
-  const ids = new IdMap();
+  const ids = shared.reset(false);
   if (o.refs.length !== c.refs.length) return false;
   for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i].id, c.refs[i].id)) return false;
   for (let f = o.frames.length - 1; f >= 0; f--) {
@@ -154,10 +168,25 @@ export function statesEqual(cfg: Cfg, insn: number, o: VState, c: VState, exact:
     // Caller frames resume after their call: what is live there, minus the clobbered r0-r5.
     const at = last ? insn : o.frames[f + 1].callsite + 1;
     const live = last ? cfg.liveIn[at] : cfg.liveIn[at] & ~0x3f;
-    const rel = last ? cfg.relevantIn[at] : cfg.relevantIn[at] & ~0x3f;
+    const rel = rangeWithin ? 0x7ff : last ? cfg.relevantIn[at] : cfg.relevantIn[at] & ~0x3f;
     if (!frameSafe(o.frames[f], c.frames[f], live, rel, ids, exact, uninitOk)) return false;
   }
   return true;
+}
+
+/** A number equal for states whose current-frame registers are bitwise equal (a filter before statesMaybeLooping). */
+export function loopKey(st: VState): number {
+  const f = st.frames[st.frames.length - 1];
+  let h = st.frames.length;
+  for (const r of f.regs) {
+    h = (Math.imul(h, 31) + r.type.length * 7 + r.type.charCodeAt(0)) | 0;
+    if (r.type === 'not_init') continue;
+    const v = r.v;
+    h = (Math.imul(h, 31) + Number(v.var.value & 0xfffffffn) + Number(v.var.mask & 0xffffn)) | 0;
+    h = (Math.imul(h, 31) + Number(v.umin & 0xfffffffn) + Number(v.umax & 0xfffffn) + Number(v.smax & 0xffffn)) | 0;
+    h = (Math.imul(h, 31) + r.id + ('off' in r ? r.off : 0)) | 0;
+  }
+  return h;
 }
 
 /** states_maybe_looping: the current frame's registers are bitwise the same. */
@@ -165,7 +194,11 @@ export function statesMaybeLooping(o: VState, c: VState): boolean {
   if (o.frames.length !== c.frames.length) return false;
   const fo = o.frames[o.frames.length - 1];
   const fc = c.frames[c.frames.length - 1];
-  const ids = new IdMap(true);
-  for (let r = 0; r < fo.regs.length; r++) if (!regsExact(fo.regs[r], fc.regs[r], ids)) return false;
+  const ids = shared.reset(true);
+  for (let r = 0; r < fo.regs.length; r++) {
+    const a = fo.regs[r];
+    const b = fc.regs[r];
+    if (a !== b && !regsExact(a, b, ids)) return false;
+  }
   return true;
 }

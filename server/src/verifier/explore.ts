@@ -7,16 +7,18 @@ import { checkAlu } from './alu';
 import { checkExit, checkHelperCallAt, checkLocalCallAt } from './calls-glue';
 import { mayUseLdAbs } from './ctx-access';
 import { checkDst, getReg, isPointerValue, readReg, setReg, JMP_SEQ_LIMIT, type Env } from './env';
-import { statesEqual, statesMaybeLooping } from './equiv';
+import { loopKey, statesEqual, statesMaybeLooping } from './equiv';
 import { checkCondJump } from './jmp';
 import { formatStateKernel, kernelInsnLine } from './log';
 import { checkLoad, checkMemAccess, checkPtrOffReg } from './mem';
 import { Reject, reject } from './reject';
 import { constScalar, notInit, ptrBase, regTypeName, unknownScalar, type PtrReg } from './reg';
 import { checkStackDepth } from './call';
+import { scalarEquals } from './scalar';
 import { cloneState, curFrame, newFrame, pushPath, type StoredState, type VState } from './state';
 
 const RECORDED_STATES = 4;
+const TRAIL_LIMIT = 2048;
 
 export interface Failure {
   error: Reject;
@@ -27,7 +29,7 @@ export interface Failure {
 function initialState(): VState {
   const frame = newFrame(0, -1, 0);
   frame.regs[1] = { type: 'ctx', ...ptrBase(-1) };
-  return { frames: [frame], refs: [], insnsSinceCheckpoint: 0, jmpsSinceCheckpoint: 0 };
+  return { frames: [frame], refs: [], insnsSinceCheckpoint: 0, jmpsSinceCheckpoint: 0, mayGotoDepth: 0, trail: [] };
 }
 
 /** A path ended (exit, pruned or failed): checkpoints above it have one fewer path to wait for. */
@@ -40,20 +42,29 @@ function endPath(st: VState): void {
 
 /** is_state_visited: true when an equivalent verified state exists (prune); may store a checkpoint. */
 function isStateVisited(env: Env, st: VState, idx: number): boolean {
-  let addNew = env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8;
+  const mayGoto = env.cfg.forms[idx]?.kind === 'may_goto';
+  let addNew = mayGoto || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
   const list = env.explored.get(idx) ?? [];
+  let key: number | undefined;
   for (let i = 0; i < list.length; i++) {
     const sl = list[i];
     if (sl.branches > 0) {
-      if (statesMaybeLooping(sl.state, st) && statesEqual(env.cfg, idx, sl.state, st, true, env.allowUninitStack)) {
+      // A may_goto loop converges when an earlier iteration's state covers this one.
+      if (mayGoto && sl.state.mayGotoDepth !== st.mayGotoDepth && statesEqual(env.cfg, idx, sl.state, st, false, env.allowUninitStack, true)) {
+        sl.hits++;
+        return true;
+      }
+      key ??= loopKey(st);
+      if (sl.key === key && sl.state.mayGotoDepth === st.mayGotoDepth && statesMaybeLooping(sl.state, st) && statesEqual(env.cfg, idx, sl.state, st, true, env.allowUninitStack)) {
         const maps = env.maps;
+        const precise = preciseAtCheckpoint(env, st, sl);
         reject('infinite-loop', [
           `infinite loop detected at insn ${idx}`,
-          `cur state: ${formatStateKernel(st, maps)}`,
-          `old state: ${formatStateKernel(sl.state, maps)}`,
+          `cur state: ${formatStateKernel(st, maps, precise)}`,
+          `old state: ${formatStateKernel(sl.state, maps, precise)}`,
         ], { other: idx });
       }
-      if (env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) addNew = false;
+      if (!mayGoto && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) addNew = false;
     } else if (statesEqual(env.cfg, idx, sl.state, st, false, env.allowUninitStack)) {
       sl.hits++;
       return true;
@@ -66,7 +77,11 @@ function isStateVisited(env: Env, st: VState, idx: number): boolean {
     }
   }
   if (!addNew || list.length >= env.maxStates) return false;
-  const stored: StoredState = { insn: idx, state: cloneState(st), branches: 1, hits: 0, misses: 0, parent: st.parent };
+  const stored: StoredState = {
+    insn: idx, state: cloneState(st), branches: 1, hits: 0, misses: 0, parent: st.parent, depth: (st.parent?.depth ?? 0) + 1, trail: st.trail,
+    key: key ?? loopKey(st),
+  };
+  st.trail = [];
   list.unshift(stored);
   env.explored.set(idx, list);
   env.totalStates++;
@@ -76,6 +91,46 @@ function isStateVisited(env: Env, st: VState, idx: number): boolean {
   env.prevInsnProcessed = env.insnProcessed;
   st.parent = stored;
   return false;
+}
+
+/**
+ * The registers the kernel would have marked precise in checkpoint `old` by the time `cur` is
+ * reached: backtrack from every instruction that needed an exact value, along the instructions
+ * executed since `old` (what __mark_chain_precision does), through moves and arithmetic.
+ */
+function preciseAtCheckpoint(env: Env, cur: VState, old: StoredState): number {
+  const segments: (readonly number[])[] = [cur.trail];
+  for (let p = cur.parent; p && p !== old; p = p.parent) segments.unshift(p.trail);
+  const trail = segments.flat();
+  let set = 0;
+  for (let k = trail.length - 2; k >= 0; k -= 2) {
+    const idx = trail[k];
+    const insn = env.insns[idx];
+    const form = env.cfg.forms[idx];
+    const d = 1 << insn.dst;
+    const s = 1 << insn.src;
+    switch (form?.kind) {
+      case 'alu':
+        if (set & d) {
+          if (form.alu!.name === 'mov') set &= ~d;
+          if (form.source === 'reg') set |= s;
+        }
+        break;
+      case 'movsx':
+        if (set & d) set = (set & ~d) | s;
+        break;
+      case 'ldx': case 'ldxsx': case 'lddw':
+        set &= ~d;
+        break;
+      case 'ldabs': case 'ldind': case 'call': case 'call_local':
+        set &= ~0x3f;
+        break;
+      default:
+        break;
+    }
+    set |= trail[k + 1];
+  }
+  return set;
 }
 
 function record(env: Env, idx: number, st: VState): void {
@@ -222,11 +277,8 @@ function jumpStep(env: Env, st: VState, insn: Insn, form: InsnForm | undefined, 
     return checkExit(env, st, idx);
   }
   if (op === JMP.JCOND) {
-    if (!form) reject('reserved-fields', 'BPF_JMP/JMP32 uses reserved fields');
-    // may_goto: the loop may continue or the budget may run out; both are possible.
-    pushBranch(env, st, cloneState(st), idx, idx + insn.off + 1);
-    st.path = pushPath(st.path, idx, idx + 1, false);
-    return idx + 1;
+    if (!form || jmp32) reject('reserved-fields', `invalid may_goto imm ${insn.imm}`);
+    return mayGoto(env, st, insn, idx);
   }
   const out = checkCondJump(env, st, insn, form);
   const target = idx + insn.off + 1;
@@ -241,6 +293,50 @@ function jumpStep(env: Env, st: VState, insn: Insn, form: InsnForm | undefined, 
   if (!out.takenImpossible) pushBranch(env, st, out.taken!, idx, target);
   st.path = pushPath(st.path, idx, idx + 1, false);
   return idx + 1;
+}
+
+/**
+ * may_goto: this path leaves the loop (the budget ran out); the path that goes on is queued one
+ * iteration deeper, with scalars that changed since the previous iteration and do not matter
+ * for safety widened to unknown, so that the loop converges.
+ */
+function mayGoto(env: Env, st: VState, insn: Insn, idx: number): number {
+  const queued = cloneState(st);
+  queued.mayGotoDepth++;
+  const prev = previousEntry(env, st, idx);
+  if (prev) widenScalars(prev.state, queued, env.cfg.relevantIn[idx]);
+  pushBranch(env, st, queued, idx, idx + 1);
+  st.path = pushPath(st.path, idx, idx + insn.off + 1, true);
+  return idx + insn.off + 1;
+}
+
+/** find_prev_entry: the checkpoint of an earlier iteration of this loop on the current path. */
+function previousEntry(env: Env, st: VState, idx: number): StoredState | undefined {
+  const depth = st.parent?.depth ?? 0;
+  for (const sl of env.explored.get(idx) ?? []) {
+    if (sl.branches > 0 && sl.depth < depth && sameCallsites(sl.state, st)) return sl;
+  }
+  return undefined;
+}
+
+function sameCallsites(a: VState, b: VState): boolean {
+  if (a.frames.length !== b.frames.length) return false;
+  return a.frames.every((f, i) => f.callsite === b.frames[i].callsite);
+}
+
+function widenScalars(old: VState, cur: VState, relevant: number): void {
+  cur.frames.forEach((f, fi) => {
+    const of = old.frames[fi];
+    const last = fi === cur.frames.length - 1;
+    for (let r = 0; r < f.regs.length; r++) {
+      const o = of.regs[r];
+      const c = f.regs[r];
+      if (o.type !== 'scalar' || c.type !== 'scalar') continue;
+      if (last && relevant & (1 << r)) continue;
+      if (o.id === c.id && o.linkOff === c.linkOff && scalarEquals(o.v, c.v)) continue;
+      f.regs[r] = unknownScalar(c.at);
+    }
+  });
 }
 
 function pushBranch(env: Env, st: VState, taken: VState, idx: number, target: number): void {
@@ -273,7 +369,11 @@ export function explore(env: Env): Failure | undefined {
       } else {
         record(env, idx, st);
         if (env.logLines) env.log(kernelInsnLine(idx, env.insns[idx], env.cfg.forms[idx], env.maps));
+        env.preciseMask = 0;
         next = step(env, st, idx);
+        st.trail.push(idx, env.preciseMask);
+        // Only the recent past matters (a loop body); keep copies of the trail cheap.
+        if (st.trail.length > TRAIL_LIMIT) st.trail = st.trail.slice(-TRAIL_LIMIT / 2);
       }
       if (next >= 0) {
         prev = idx;

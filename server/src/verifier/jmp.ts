@@ -3,7 +3,7 @@
 // copy of a pointer, packet range checks against data_end, and linked scalar copies.
 import type { Insn } from '../core/types';
 import { CLASS, type InsnForm, type JmpCondName } from '../isa/table';
-import { getReg, isPointerValue, readReg, type Env } from './env';
+import { getReg, isPointerValue, needPrecise, readReg, type Env } from './env';
 import { max, min, s32, u32, u64, U32_MAX, U64_MAX } from './num';
 import { reject } from './reject';
 import { isNullable, isPacketPtr, isPointer, type PtrReg, type RegState, type ScalarReg } from './reg';
@@ -358,7 +358,11 @@ export function checkCondJump(env: Env, st: VState, insn: Insn, form: InsnForm |
   }
   const same = form.source === 'reg' && insn.src === insn.dst;
   const pred = branchTaken(d, s, op, is32, same);
-  if (pred === 1 || pred === 0) return { pred };
+  if (pred === 1 || pred === 0) {
+    if (d.type === 'scalar') needPrecise(env, insn.dst);
+    if (form.source === 'reg' && s.type === 'scalar') needPrecise(env, insn.src);
+    return { pred };
+  }
 
   const taken = cloneState(st);
   const outcome: JumpOutcome = { pred: -1, taken };

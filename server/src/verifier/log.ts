@@ -94,12 +94,12 @@ function formatSlot(frame: Frame, spi: number, maps: readonly MapSpec[]): string
 }
 
 /** Registers (and stack slots) of the current frame, as `R1=ctx() R10=fp0 fp-8=mmmmmmmm`. */
-export function formatFrameKernel(frame: Frame, maps: readonly MapSpec[], onlyRegs?: ReadonlySet<number>, onlySlots?: ReadonlySet<number>): string {
+export function formatFrameKernel(frame: Frame, maps: readonly MapSpec[], onlyRegs?: ReadonlySet<number>, onlySlots?: ReadonlySet<number>, precise = 0): string {
   const parts: string[] = [];
   frame.regs.forEach((r: RegState, i) => {
     if (r.type === 'not_init') return;
     if (onlyRegs && !onlyRegs.has(i)) return;
-    parts.push(`R${i}=${formatRegKernel(r, maps, frame.frameno)}`);
+    parts.push(`R${i}=${formatRegKernel(r, maps, frame.frameno, (precise & (1 << i)) !== 0)}`);
   });
   for (let spi = 0; spi < frame.stack.length; spi++) {
     if (onlySlots && !onlySlots.has(spi)) continue;
@@ -109,10 +109,11 @@ export function formatFrameKernel(frame: Frame, maps: readonly MapSpec[], onlyRe
   return parts.join(' ');
 }
 
-export function formatStateKernel(st: VState, maps: readonly MapSpec[]): string {
+/** `precise`: registers of the current frame whose exact value matters (printed with a P prefix). */
+export function formatStateKernel(st: VState, maps: readonly MapSpec[], precise = 0): string {
   const out: string[] = [];
   st.frames.forEach((f, i) => {
-    const text = formatFrameKernel(f, maps);
+    const text = formatFrameKernel(f, maps, undefined, undefined, i === st.frames.length - 1 ? precise : 0);
     out.push(st.frames.length > 1 ? `frame${i}: ${text}` : text);
   });
   const refs = st.refs.length ? ` refs=${st.refs.map((r) => r.id).join(',')}` : '';

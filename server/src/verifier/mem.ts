@@ -1,7 +1,7 @@
 // Memory accesses (check_mem_access and the helper-argument variant): alignment, the rules of
 // each pointer type, stack slot tracking (spills, fills, zero and misc bytes), map value and
 // packet bounds, and context fields.
-import { checkDst, getReg, isPointerValue, setReg, type Env } from './env';
+import { assignIdBeforeMov, checkDst, getReg, isPointerValue, needPrecise, setReg, type Env } from './env';
 import { ctxAccess, directPacketAccess } from './ctx-access';
 import { S64_MIN } from './num';
 import { reject } from './reject';
@@ -169,12 +169,8 @@ function stackWriteFixed(env: Env, st: VState, frame: Frame, a: MemAccess, off: 
   const value = a.valueRegno >= 0 ? getReg(st, a.valueRegno) : undefined;
   if (value && off % 8 === 0 && value.type === 'scalar' && env.privileged) {
     const fits = regWidthBits(value) <= 8 * a.size;
-    let v = value;
-    if (fits && v.id === 0 && !tnumIsConst(v.v.var)) {
-      v = { ...v, id: env.newId() };
-      setReg(st, a.valueRegno, v);
-    }
-    saveRegister(env, frame, spi, fits ? v : { ...v, id: 0, linkOff: undefined }, a.size);
+    const v = fits ? assignIdBeforeMov(env, st, a.valueRegno)! : value;
+    saveRegister(env, frame, spi, fits ? v : { ...v, id: 0, linkOff: undefined, link32: undefined }, a.size);
     return;
   }
   if (!value && off % 8 === 0 && a.imm !== undefined && env.privileged) {
@@ -192,6 +188,7 @@ function stackWriteFixed(env: Env, st: VState, frame: Frame, a: MemAccess, off: 
   let types = cur.types.split('');
   if (isSpill(cur) || cur.types.includes(STACK.SPILL)) types = types.map((c) => (c === STACK.SPILL ? STACK.MISC : c));
   const zero = (value && isConstScalar(value, 0n)) || (!value && a.imm === 0);
+  if (zero && value) needPrecise(env, a.valueRegno);
   const ch = zero ? STACK.ZERO : STACK.MISC;
   for (let i = 0; i < a.size; i++) types[(slot - i) % 8] = ch;
   setSlot(frame, spi, { types: types.join('') });
@@ -527,6 +524,7 @@ export function checkMemSize(env: Env, st: VState, regno: number, write: boolean
     reject('helper-mem-size', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`, { reg: regno });
   }
   checkHelperMem(env, st, regno - 1, Number(v.umax), write, zeroOk, rawOk);
+  needPrecise(env, regno);
   return v.umax;
 }
 

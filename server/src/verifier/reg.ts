@@ -3,7 +3,7 @@
 import type { MapSpec } from '../core/types';
 import { S32_MAX, S32_MIN, U32_MAX } from './num';
 import { formatRanges, isConst, scalarConst, scalarUnknown, SCALAR_UNKNOWN, type Scalar } from './scalar';
-import { fmtSigned, hex } from './num';
+import { fmtSigned, fmtUnsigned, hex } from './num';
 import { tnumIsConst, tnumStr } from './tnum';
 
 /** Fields every pointer carries: fixed offset, variable offset (a scalar), ids, and its origin. */
@@ -92,10 +92,11 @@ export function regTypeName(r: RegState): string {
 }
 
 /** The kernel's print of a register's state (print_reg_state), e.g. `map_value(map=m,ks=4,vs=8,off=4)`. */
-export function formatRegKernel(r: RegState, maps: readonly MapSpec[], curFrame = 0): string {
+export function formatRegKernel(r: RegState, maps: readonly MapSpec[], curFrame = 0, precise = false): string {
   if (r.type === 'not_init') return '?';
-  if (r.type === 'scalar' && tnumIsConst(r.v.var)) return fmtSigned(BigInt.asIntN(64, r.v.var.value));
-  let out = regTypeName(r);
+  const p = precise && r.type === 'scalar' ? 'P' : '';
+  if (r.type === 'scalar' && tnumIsConst(r.v.var)) return p + fmtSigned(BigInt.asIntN(64, r.v.var.value));
+  let out = p + regTypeName(r);
   if (r.type === 'stack') {
     if (r.frame !== curFrame) out += `[${r.frame}]`;
     if (tnumIsConst(r.v.var)) return out + fmtSigned(BigInt.asIntN(64, r.v.var.value) + BigInt(r.off));
@@ -112,7 +113,7 @@ export function formatRegKernel(r: RegState, maps: readonly MapSpec[], curFrame 
       parts.push(`ks=${m?.keySize ?? 0},vs=${m?.valueSize ?? 0}`);
     }
     if (r.off) parts.push(`off=${r.off}`);
-    if (r.type === 'packet' || r.type === 'packet_meta') parts.push(`r=${r.range}`);
+    if (r.type === 'packet' || r.type === 'packet_meta') parts.push(`r=${fmtUnsigned(BigInt.asUintN(64, BigInt(r.range)))}`);
     if (r.type === 'mem') parts.push(`sz=${r.size}`);
   }
   if (isPointer(r) && tnumIsConst(r.v.var)) {

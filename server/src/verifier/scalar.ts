@@ -624,6 +624,11 @@ function isSafeToCompute(op: ScalarAluOp, width: 32 | 64, src: Scalar): boolean 
  */
 export function scalarAlu(op: ScalarAluOp, width: 32 | 64, dst: Scalar, src: Scalar): Scalar {
   if (!isSafeToCompute(op, width, src)) return scalarUnknown();
+  // Known operands give a known result: the bounds arithmetic would end in the same constant.
+  if (dst.var.mask === 0n && src.var.mask === 0n) {
+    const c = constAlu(op, width, dst.var.value, src.var.value);
+    if (c !== undefined) return scalarConst(c);
+  }
   const d: Scalar = { ...dst };
   const alu32 = width === 32;
   switch (op) {
@@ -735,6 +740,25 @@ export function scalarAlu(op: ScalarAluOp, width: 32 | 64, dst: Scalar, src: Sca
   if (alu32) zext32InPlace(d);
   syncInPlace(d);
   return d;
+}
+
+function constAlu(op: ScalarAluOp, width: 32 | 64, a: bigint, b: bigint): bigint | undefined {
+  const wrap = width === 32 ? u32 : u64;
+  const x = wrap(a);
+  const y = wrap(b);
+  switch (op) {
+    case 'add': return wrap(x + y);
+    case 'sub': return wrap(x - y);
+    case 'mul': return wrap(x * y);
+    case 'and': return x & y;
+    case 'or': return x | y;
+    case 'xor': return x ^ y;
+    case 'lsh': return wrap(x << y);
+    case 'rsh': return x >> y;
+    case 'arsh': return wrap((width === 32 ? s32(x) : s64(x)) >> y);
+    case 'neg': return wrap(-x);
+    default: return undefined;
+  }
 }
 
 /** Byte swap of the low `bits` bits of a tnum, upper bits cleared. */

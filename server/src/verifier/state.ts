@@ -60,6 +60,13 @@ export interface VState {
   jmpsSinceCheckpoint: number;
   /** The state this one continues from at the last checkpoint (loop detection walks it). */
   parent?: StoredState;
+  /** How many may_goto iterations this path has taken. */
+  mayGotoDepth: number;
+  /**
+   * Instructions executed since the last checkpoint, as pairs (index, registers whose exact value
+   * that instruction needed): what the kernel backtracks to find precise registers.
+   */
+  trail: number[];
 }
 
 /** A checkpoint kept at a prune point to compare later paths against. */
@@ -71,6 +78,12 @@ export interface StoredState {
   hits: number;
   misses: number;
   readonly parent?: StoredState;
+  /** Checkpoints above this one on its path. */
+  readonly depth: number;
+  /** The trail that led from the parent checkpoint to this one. */
+  readonly trail: readonly number[];
+  /** loopKey of the state, to find repeated states quickly. */
+  readonly key: number;
 }
 
 export function newFrame(frameno: number, callsite: number, subprog: number): Frame {
@@ -92,6 +105,8 @@ export function cloneState(s: VState): VState {
     insnsSinceCheckpoint: s.insnsSinceCheckpoint,
     jmpsSinceCheckpoint: s.jmpsSinceCheckpoint,
     parent: s.parent,
+    mayGotoDepth: s.mayGotoDepth,
+    trail: s.trail.slice(),
   };
 }
 
