@@ -41,6 +41,8 @@ const CONSTRUCTS: Record<string, string> = {
   'bswap and ksym': 'kprobe:f { @s[ksym(arg0)] = count(); @b = bswap((uint32)arg1); }',
   'ntop of integers and byte arrays': 'struct in6 { unsigned char a[16]; } kprobe:f { @a[ntop(arg0)] = count(); $x = ntop(10, ((struct in6 *)arg1)->a); printf("%s %s\\n", ntop(arg0), $x); }',
   'uprobe arguments': 'uprobe:/bin/bash:readline { @lines[str(arg0)] = count(); } uretprobe:/bin/bash:readline { @ret[str(retval)] = count(); }',
+  'arguments on the stack: arg6 and later, sargN': 'kprobe:f { @a = sum(arg6); @b[arg7, sarg0] = count(); } uprobe:/bin/bash:readline { @u = arg8 + sarg1; }',
+  'bitwise and (not the address-of)': 'kprobe:f { @a = arg0 & 0xff; $m = arg1; $m &= 6; @b[$m & arg2] = count(); if (arg0&1) { @odd = count(); } }',
 };
 
 function compileOk(text: string): CompiledProgram[] {
@@ -132,7 +134,7 @@ describe('what the compiler refuses, it names', () => {
     ['kprobe:f { @x = kaddr("jiffies"); }', /kaddr\(\) is not supported/],
     ['kprobe:f { $t = strftime("%H", nsecs); }', /strftime\(\) is not supported.*only directly as a printf\(\) argument/],
     ['fentry:vfs_read { @x = count(); }', /fentry probes are not supported/],
-    ['kprobe:f { @x = arg7; }', /arg7 is not supported.*arg0\.\.arg5/],
+    ['kprobe:f { @x = arg40; }', /arg40 is not supported.*at most 32 arguments on the stack/],
     ['usdt:/bin/bash:probe { @x = arg0; }', /usdt arguments/],
     ['kprobe:f { @m[arg0] = 1; for ($kv : @m) { @n = 1; } }', /Iterating over a map with for/],
     ['kprobe:f { $x = 1; $p = &$x; }', /address with "&"/],

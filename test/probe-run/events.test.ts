@@ -42,7 +42,8 @@ describe('reading events', () => {
     ['unknown field', '{"probe": "kprobe:f", "arg": [1]}', 22, /unknown field "arg"/],
     ['fractional ts', '{"probe": "kprobe:f", "ts": 1.5}', 28, /"ts" must be a whole number/],
     ['negative pid', '{"probe": "kprobe:f", "pid": -1}', 29, /"pid" must be between 0 and/],
-    ['too many args', '{"probe": "kprobe:f", "args": [1,2,3,4,5,6,7]}', 43, /at most 6 arguments/],
+    // Six register arguments and 32 on the stack: the 39th is one too many.
+    ['too many args', `{"probe": "kprobe:f", "args": [${Array(39).fill(1).join(',')}]}`, 107, /at most 38 arguments: arg0..arg5 are passed in registers, arg6..arg37 on the stack/],
     ['bad arg', '{"probe": "kprobe:f", "args": [null]}', 31, /arg0 must be a number or a string/],
     ['cpu out of range', '{"probe": "kprobe:f", "cpu": 999}', 29, /"cpu" must be between 0 and 255/],
     ['duplicate key', '{"probe": "kprobe:f", "pid": 1, "pid": 2}', 32, /"pid" is given twice/],

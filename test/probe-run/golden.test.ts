@@ -209,6 +209,22 @@ kprobe:f /arg0 > 1/ {
     expect(r.output).toBe(['Attaching 1 probe...', 'negative -1', 'flag 1', 'flag 0', 'flag 1', '', '', '@k[-7]: 0', '@k[0]: 1', '@k[1]: 14', ''].join('\n'));
   });
 
+  test('arg6 and later come from the stack (sp + 8 past the return address), as do sargN', () => {
+    const events = [[1, 2, 3, 4, 5, 6, 70, 80], [1, 2, 3, 4, 5, 6, 70, -5], [1, 2, 3, 4, 5, 7, 71, 1]]
+      .map((a, i) => `{"probe": "kprobe:f", "ts": ${i + 1}, "args": [${a.join(', ')}]}`)
+      .join('\n');
+    const r = run('kprobe:f { printf("%d %d %d\\n", arg5, arg6, arg7); @s[sarg0] = sum(arg7); }', events);
+    // sarg0 is arg6. @s[70] = 80 + (-5) = 75; @s[71] = 1; sorted by value.
+    expect(r.output).toBe(['Attaching 1 probe...', '6 70 80', '6 70 -5', '7 71 1', '', '', '@s[71]: 1', '@s[70]: 75', ''].join('\n'));
+  });
+
+  test('bitwise and: masks, &=, and a flag test', () => {
+    const events = [0x1f3, 0x102, 0x7].map((a, i) => `{"probe": "kprobe:f", "ts": ${i + 1}, "args": [${a}, 12]}`).join('\n');
+    const r = run('kprobe:f { @low[arg0 & 0xff] = count(); $m = arg1; $m &= arg0; @m = sum($m); if (arg0&1) { @odd = count(); } }', events);
+    // Low bytes: 0xf3 = 243, 0x02, 0x07. 12 & 0x1f3 = 0, 12 & 0x102 = 0, 12 & 7 = 4 → @m 4. Odd: 0x1f3 and 7.
+    expect(r.output).toBe(['Attaching 1 probe...', '', '', '@low[2]: 1', '@low[7]: 1', '@low[243]: 1', '@m: 4', '@odd: 2', ''].join('\n'));
+  });
+
   test('str(arg0) reads a string argument from simulated memory; str(retval) too', () => {
     const events = [
       '{"probe": "kprobe:do_sys_open", "ts": 1, "comm": "cat", "args": [-100, "/etc/hosts"]}',

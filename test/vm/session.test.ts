@@ -159,7 +159,7 @@ describe('VM session', () => {
     const session = new VmSession();
     const bad = session.run({ program: count!, ctx: { args: [1, 2, 3, 4, 5, 6, 7] } });
     expect(bad.ok).toBe(false);
-    expect(bad.error).toMatch(/at most 6 arguments/);
+    expect(bad.error).toMatch(/at most 6 arguments/); // the VM context itself takes registers only
     const short = session.run({ program: count!, budget: 3, task: { tgid: 5 } });
     expect(short.fault?.kind).toBe('budget');
     const fine = session.run({ program: count!, task: { tgid: 5 } });

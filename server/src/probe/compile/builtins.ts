@@ -1,7 +1,7 @@
 // Builtin variables (pid, comm, nsecs, arg0, ...) as code. Each row says how its value is made;
 // one helper call and a little arithmetic for most of them.
 import type * as A from '../ast';
-import { ARG_BUILTIN } from '../catalog';
+import { ARG_BUILTIN, SARG_BUILTIN } from '../catalog';
 import { PT_REGS_PARMS, PT_REGS_X86_64 } from '../../core/contexts';
 import { CompileError, unsupported } from './errors';
 import { CTX, off, type Gen, type Mem } from './gen';
@@ -118,13 +118,44 @@ function argN(g: Gen, e: A.Ident, n: number, r: string): void {
   if (k === 'usdt') throw unsupported(e.range, 'usdt arguments', 'their locations come from the binary\'s .note.stapsdt, which the simulation does not read');
   if (k !== 'kprobe' && k !== 'uprobe') throw unsupported(e.range, `arg${n} in ${k} probes`);
   const reg = PT_REGS_PARMS[n];
-  if (!reg) throw unsupported(e.range, `arg${n}`, 'only the six register arguments arg0..arg5 are supported');
+  if (!reg) {
+    stackArg(g, e, n - PT_REGS_PARMS.length, `arg${n}`, r);
+    return;
+  }
   g.ins(`${r} = *(u64 *)(r${CTX} + ${regOffset(reg)})`, `arg${n} (pt_regs->${reg})`);
+}
+
+/** Stack slots one function argument may be read from (sarg0..sarg31, arg6..arg37). */
+const MAX_STACK_ARGS = 32;
+
+/**
+ * An argument x86-64 passes on the stack (the seventh and later, or sargN): at function entry
+ * sp points at the return address, so stack argument i is at sp + 8 * (i + 1). Read with
+ * probe_read, as the stack is kernel (or user) memory the verifier cannot check.
+ */
+function stackArg(g: Gen, e: A.Ident, index: number, name: string, r: string): void {
+  const k = g.attach.kind.name;
+  if (k !== 'kprobe' && k !== 'uprobe') throw unsupported(e.range, `${name} in ${k} probes`);
+  if (index >= MAX_STACK_ARGS) throw unsupported(e.range, name, `at most ${MAX_STACK_ARGS} arguments on the stack are read`);
+  const at = g.tmp(8, e.range, `${name}, read from the stack`);
+  g.ins(`r3 = *(u64 *)(r${CTX} + ${regOffset('sp')})`, `${name}: pt_regs->sp + ${8 * (index + 1)}`);
+  g.ins(`r3 += ${8 * (index + 1)}`);
+  g.ins('r1 = r10');
+  g.ins(`r1 += ${at}`);
+  g.ins('r2 = 8');
+  g.call(g.attach.kind.user ? 'probe_read_user' : 'probe_read_kernel');
+  g.ins(`${r} = *(u64 *)(r10 ${off(at)})`);
 }
 
 export function builtinInt(g: Gen, e: A.Ident): number {
   const a = ARG_BUILTIN.exec(e.name);
+  const sa = SARG_BUILTIN.exec(e.name);
   const row = INT_BUILTINS[e.name];
+  if (sa) {
+    const r = g.acquire(e.range);
+    stackArg(g, e, Number(sa[1]), e.name, `r${r}`);
+    return r;
+  }
   if (!a && !row) {
     if (e.name === 'comm') throw new CompileError(e.range, 'comm is a string, not an integer.', 'probe.compile-type');
     if (e.name === 'args') throw new CompileError(e.range, 'args is a record: read one field, like args.filename.', 'probe.compile-type');
@@ -158,7 +189,7 @@ export function commInto(g: Gen, at: number): void {
 
 /** An identifier that names a constant (#define, enum), or undefined. */
 export function constantIdent(g: Gen, e: A.Ident): bigint | undefined {
-  if (INT_BUILTINS[e.name] || ARG_BUILTIN.test(e.name) || e.name === 'comm' || e.name === 'args') return undefined;
+  if (INT_BUILTINS[e.name] || ARG_BUILTIN.test(e.name) || SARG_BUILTIN.test(e.name) || e.name === 'comm' || e.name === 'args') return undefined;
   return g.env.constant(e.name);
 }
 

@@ -23,6 +23,9 @@ class Strings {
   }
 }
 
+/** Arguments x86-64 passes in registers. */
+const REGISTER_ARGS = 6;
+
 function isPointerField(f: TracepointField): boolean {
   return /\*\s*$/.test(f.type.trim());
 }
@@ -84,6 +87,28 @@ function tracepointContext(spec: AttachSpec, ev: ProbeEvent, s: Strings, problem
   return { tracepointFields, raw, fields };
 }
 
+/** Where the simulated stack of a traced function sits (sp points at its return address). */
+const RETURN_ADDRESS = 0xffffffff81000000n;
+
+/**
+ * pt_regs for a function's arguments: the first six in registers (di, si, dx, cx, r8, r9), the
+ * rest on the stack above the return address, as x86-64 passes them; sp points at the stack.
+ */
+function registerAndStackArgs(args: ArgValue[], s: Strings, problems: string[]): CtxInput {
+  const ctx: CtxInput = { args: args.slice(0, REGISTER_ARGS).map((v) => s.value(v)) };
+  const onStack = args.slice(REGISTER_ARGS);
+  if (!onStack.length) return ctx;
+  const bytes = new Uint8Array(8 * (onStack.length + 1));
+  writeLE(bytes, 0, 8, RETURN_ADDRESS);
+  onStack.forEach((v, i) => {
+    if (typeof v === 'string') problems.push(`arg${REGISTER_ARGS + i} is passed on the stack, where the simulation places numbers only, not the string "${v.slice(0, 20)}"`);
+    else writeLE(bytes, 8 * (i + 1), 8, v);
+  });
+  s.memory.push({ name: 'stack', bytes, writable: false });
+  ctx.fields = { sp: '&stack' };
+  return ctx;
+}
+
 /** The context for running `spec`'s program on `ev`. */
 export function buildContext(spec: AttachSpec, ev: ProbeEvent): BuiltContext {
   const s = new Strings();
@@ -92,9 +117,12 @@ export function buildContext(spec: AttachSpec, ev: ProbeEvent): BuiltContext {
   let ctx: CtxInput = {};
   if (k === 'tracepoint' && spec.tracepoint) {
     ctx = tracepointContext(spec, ev, s, problems);
-  } else if (k === 'kprobe' || k === 'uprobe' || k === 'usdt' || k === 'rawtracepoint') {
+  } else if (k === 'rawtracepoint') {
     if (ev.args && !Array.isArray(ev.args)) problems.push(`${k} events take "args" as a list (arg0, arg1, ...), not an object`);
     else if (ev.args) ctx = { args: ev.args.map((v) => s.value(v)) };
+  } else if (k === 'kprobe' || k === 'uprobe' || k === 'usdt') {
+    if (ev.args && !Array.isArray(ev.args)) problems.push(`${k} events take "args" as a list (arg0, arg1, ...), not an object`);
+    else if (ev.args) ctx = registerAndStackArgs(ev.args, s, problems);
   } else if (k === 'kretprobe' || k === 'uretprobe') {
     if (ev.retval !== undefined) ctx = { fields: { ax: s.value(ev.retval) } };
   }

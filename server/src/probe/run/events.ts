@@ -46,6 +46,8 @@ export interface EventInput {
 
 export const MAX_EVENTS = 1_000_000;
 export const MAX_CPUS = 256;
+/** Six register arguments and 32 on the stack (what the compiler reads). */
+const MAX_ARGS = 38;
 /** Probe kinds that fire on their own, so events cannot name them. */
 const TIMED = new Set(['BEGIN', 'END', 'interval', 'profile']);
 const KNOWN_KEYS = ['probe', 'ts', 'pid', 'tid', 'uid', 'gid', 'cpu', 'comm', 'args', 'retval', 'kstack', 'ustack'];
@@ -143,7 +145,7 @@ function toEvent(node: JsonNode, line: number, prevTs: bigint): ProbeEvent {
   const args = get('args');
   if (args) {
     if (args.kind === 'array') {
-      if (args.items.length > 6) throw new EventError('at most 6 arguments (arg0..arg5) are passed in registers', args.items[6]!.col);
+      if (args.items.length > MAX_ARGS) throw new EventError(`at most ${MAX_ARGS} arguments: arg0..arg5 are passed in registers, arg6..arg${MAX_ARGS - 1} on the stack`, args.items[MAX_ARGS]!.col);
       ev.args = args.items.map((x, i) => argValue(x, `arg${i}`));
     } else if (args.kind === 'object') {
       ev.args = Object.fromEntries(args.entries.map((e) => [e.key, argValue(e.value, `args.${e.key}`)]));

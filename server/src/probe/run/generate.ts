@@ -217,8 +217,9 @@ export function generateEvents(sc: ScriptCompiler, seed: number, opts: GenerateO
       const fmt = s.ai.tracepoints?.find((f) => `tracepoint:${f.category}:${f.event}` === s.name);
       if (fmt) ev.args = Object.fromEntries(fmt.fields.filter((f) => f.name !== '__syscall_nr').map((f) => [f.name, fieldValue(f, rnd, proc)]));
     } else if (k === 'kprobe' || k === 'uprobe' || k === 'rawtracepoint') {
-      const n = Math.min(6, Math.max(0, s.use.maxArg + 1));
-      ev.args = Array.from({ length: n }, (_, i) => (s.use.strArgs.has(i) ? PATHS[Math.floor(rnd() * PATHS.length)]! : i === 0 ? BigInt(3 + Math.floor(rnd() * 12)) : sizeValue(rnd)));
+      // Arguments after the sixth go on the stack, where only numbers are placed.
+      const n = Math.min(16, Math.max(0, s.use.maxArg + 1));
+      ev.args = Array.from({ length: n }, (_, i) => (s.use.strArgs.has(i) && i < 6 ? PATHS[Math.floor(rnd() * PATHS.length)]! : i === 0 ? BigInt(3 + Math.floor(rnd() * 12)) : sizeValue(rnd)));
     } else if (k === 'kretprobe' || k === 'uretprobe') {
       ev.retval = s.use.strRetval ? PATHS[Math.floor(rnd() * PATHS.length)]! : rnd() < 0.1 ? BigInt.asUintN(64, -11n) : sizeValue(rnd);
     }
