@@ -2,7 +2,6 @@
 // (out-of-bounds, NULL, read-only or context accesses). The programs are the accepted corpus, the
 // accepted seeded mutants and (when clang-19 is present) the accepted compiled C programs.
 import { describe, expect, test } from 'vitest';
-import type { Program } from '../../server/src/core/types';
 import { runProgram } from '../../server/src/vm/index';
 import { verify } from '../../server/src/verifier/index';
 import { generatePrograms, rng } from './generator';
