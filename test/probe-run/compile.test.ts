@@ -42,6 +42,7 @@ const CONSTRUCTS: Record<string, string> = {
   'ntop of integers and byte arrays': 'struct in6 { unsigned char a[16]; } kprobe:f { @a[ntop(arg0)] = count(); $x = ntop(10, ((struct in6 *)arg1)->a); printf("%s %s\\n", ntop(arg0), $x); }',
   'uprobe arguments': 'uprobe:/bin/bash:readline { @lines[str(arg0)] = count(); } uretprobe:/bin/bash:readline { @ret[str(retval)] = count(); }',
   'arguments on the stack: arg6 and later, sargN': 'kprobe:f { @a = sum(arg6); @b[arg7, sarg0] = count(); } uprobe:/bin/bash:readline { @u = arg8 + sarg1; }',
+  'kaddr and uaddr (simulated symbol addresses)': 'kprobe:f { @k[ksym(kaddr("jiffies"))] = count(); if (arg0 == kaddr("init_task")) { @hit = 1; } } uprobe:/bin/bash:readline { @u = uaddr("history_length"); }',
   'bitwise and (not the address-of)': 'kprobe:f { @a = arg0 & 0xff; $m = arg1; $m &= 6; @b[$m & arg2] = count(); if (arg0&1) { @odd = count(); } }',
 };
 
@@ -131,7 +132,9 @@ describe('what the compiler refuses, it names', () => {
   const cases: [string, RegExp][] = [
     ['kprobe:f { system("ls"); }', /system\(\) is not supported/],
     ['kprobe:f { printf("%r\\n", buf(arg0, 8)); }', /buf\(\) is not supported/],
-    ['kprobe:f { @x = kaddr("jiffies"); }', /kaddr\(\) is not supported/],
+    ['kprobe:f { cat("/proc/loadavg"); }', /cat\(\) is not supported.*reads a file on the machine, which a simulation cannot do/],
+    ['kprobe:f { signal("KILL"); }', /signal\(\) is not supported.*sends a signal to a real process, which a simulation cannot do/],
+    ['kprobe:f { override(-1); }', /override\(\) is not supported.*changes the return value of a real kernel function, which a simulation cannot do/],
     ['kprobe:f { $t = strftime("%H", nsecs); }', /strftime\(\) is not supported.*only directly as a printf\(\) argument/],
     ['fentry:vfs_read { @x = count(); }', /fentry probes are not supported/],
     ['kprobe:f { @x = arg40; }', /arg40 is not supported.*at most 32 arguments on the stack/],

@@ -225,6 +225,18 @@ kprobe:f /arg0 > 1/ {
     expect(r.output).toBe(['Attaching 1 probe...', '', '', '@low[2]: 1', '@low[7]: 1', '@low[243]: 1', '@m: 4', '@odd: 2', ''].join('\n'));
   });
 
+  test('kaddr() and uaddr() give simulated symbol addresses that ksym() and usym() resolve back', () => {
+    const events = ['{"probe": "kprobe:f", "ts": 1}', '{"probe": "uprobe:/bin/bash:readline", "ts": 2}'].join('\n');
+    const script =
+      'kprobe:f { printf("%lx %s\\n", kaddr("jiffies"), ksym(kaddr("jiffies"))); @k[ksym(kaddr("init_task"))] = count(); } ' +
+      'uprobe:/bin/bash:readline { printf("%lx %s\\n", uaddr("history_length"), usym(uaddr("history_length"))); }';
+    const r = run(script, events);
+    // Symbols get addresses in the order the script names them, 4 KiB apart: jiffies the first
+    // kernel text address 0xffffffff81000000, init_task the next; history_length, third, is user
+    // text 0x555555554000 + 2 × 0x1000.
+    expect(r.output).toBe(['Attaching 2 probes...', 'ffffffff81000000 jiffies', '555555556000 history_length', '', '', '@k[init_task]: 1', ''].join('\n'));
+  });
+
   test('str(arg0) reads a string argument from simulated memory; str(retval) too', () => {
     const events = [
       '{"probe": "kprobe:do_sys_open", "ts": 1, "comm": "cat", "args": [-100, "/etc/hosts"]}',

@@ -6,6 +6,7 @@ import { PT_REGS_PARMS, PT_REGS_X86_64 } from '../../core/contexts';
 import { CompileError, unsupported } from './errors';
 import { CTX, off, type Gen, type Mem } from './gen';
 import { START_MAP } from './maps';
+import { symbolAddress } from './symbols';
 
 type IntGen = (g: Gen, e: A.Ident, r: string) => void;
 
@@ -65,11 +66,7 @@ function funcName(g: Gen): string {
 /** `func`: the traced function, as a simulated symbol address resolved back to its name when printed. */
 function func(g: Gen, _e: A.Ident, r: string): void {
   const name = funcName(g);
-  let addr = g.env.symbols.get(name);
-  if (addr === undefined) {
-    addr = 0xffffffff81000000n + BigInt(g.env.symbols.size) * 0x1000n;
-    g.env.symbols.set(name, addr);
-  }
+  const addr = symbolAddress(g.env.symbols, name, g.attach.kind.user ? 'user' : 'kernel');
   g.imm(r, addr);
   g.asm.lines[g.asm.lines.length - 1]!.text += `  # func = ${name}`;
 }

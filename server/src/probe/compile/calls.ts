@@ -10,6 +10,7 @@ import { align8 } from './frame';
 import { CTX, off, type Gen, type Mem } from './gen';
 import { isWord, storageSize } from './layout';
 import { buildKey, emitRecord, mapDelete } from './mapops';
+import { symbolAddress } from './symbols';
 import { stringEquals } from './strings';
 import { typeOf } from './types-util';
 
@@ -24,8 +25,6 @@ const REFUSED: Record<string, string> = {
   override: `it changes the return value of a real kernel function, ${CANNOT}`,
   join: `it walks a live argv array in user space, ${CANNOT}`,
   pton: 'IP address parsing is not implemented yet',
-  kaddr: 'kernel symbol addresses are not simulated',
-  uaddr: 'user symbol addresses are not simulated',
   percpu_kaddr: 'kernel symbol addresses are not simulated',
   cgroupid: 'cgroup ids of real paths are not simulated',
   cgroup_path: 'cgroup paths are not simulated',
@@ -247,7 +246,21 @@ function deleteValue(g: Gen, e: A.Call): number {
   return r;
 }
 
+/** kaddr("sym") / uaddr("sym"): the symbol's simulated address, fixed when the script compiles. */
+function symbolCall(space: 'kernel' | 'user'): IntCall {
+  return (g, e) => {
+    const a = e.args[0];
+    if (!a || a.kind !== 'Str') throw new CompileError(e.range, `${e.callee}() takes a symbol name in quotes, like ${e.callee}("jiffies").`, 'probe.compile-const');
+    const r = g.acquire(e.range);
+    g.imm(`r${r}`, symbolAddress(g.env.symbols, a.value, space));
+    g.asm.lines[g.asm.lines.length - 1]!.text += `  # ${e.callee}("${a.value}")`;
+    return r;
+  };
+}
+
 const INT_CALLS: Record<string, IntCall> = {
+  kaddr: symbolCall('kernel'),
+  uaddr: symbolCall('user'),
   ksym: passThrough,
   // User symbols are not simulated: the address prints in hex, as bpftrace prints one it cannot resolve.
   usym: passThrough,

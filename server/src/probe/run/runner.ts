@@ -9,6 +9,7 @@ import { CompileError } from '../compile/errors';
 import { attachMatches, ScriptCompiler, type CompileOptions } from '../compile/index';
 import { START_MAP, internalMapSpecs, type MapPlan } from '../compile/maps';
 import type { CompiledProgram } from '../compile/program';
+import { symbolAddress } from '../compile/symbols';
 import { canonicalName } from '../compile/sections';
 import { formatPrintf } from '../output/printf';
 import { strftime } from '../output/strftime';
@@ -125,13 +126,8 @@ class Run {
     };
   }
 
-  symbol(name: string): bigint {
-    let a = this.symbols.get(name);
-    if (a === undefined) {
-      a = 0xffffffff81000000n + BigInt(this.symbols.size) * 0x1000n;
-      this.symbols.set(name, a);
-    }
-    return a;
+  symbol(name: string, space: 'kernel' | 'user' = 'kernel'): bigint {
+    return symbolAddress(this.symbols, name, space);
   }
 
   /** A warning about the script, at a range in it. */
@@ -228,7 +224,7 @@ class Run {
     const fn = ev.probe.split(':').pop()!.replace(/\+.*$/, '');
     const kprobe = ev.probe.startsWith('kprobe:') || ev.probe.startsWith('kretprobe:');
     const kstack = (ev.kstack ?? (kprobe ? [fn] : [])).map((n) => this.symbol(n));
-    const ustack = (ev.ustack ?? []).map((n) => this.symbol(n));
+    const ustack = (ev.ustack ?? []).map((n) => this.symbol(n, 'user'));
     const t: TaskState = { pid: ev.pid, tid: ev.tid, uid: ev.uid, gid: ev.gid, comm: ev.comm, kernelStack: kstack, userStack: ustack };
     this.lastTask.set(ev.cpu, t);
     return t;
