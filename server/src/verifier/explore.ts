@@ -15,7 +15,7 @@ import { Reject, reject } from './reject';
 import { constScalar, notInit, ptrBase, regTypeName, unknownScalar, type PtrReg } from './reg';
 import { checkStackDepth } from './call';
 import { scalarEquals } from './scalar';
-import { cloneState, curFrame, newFrame, pushPath, type StoredState, type VState } from './state';
+import { cloneState, curFrame, newFrame, pushPath, snapshotState, type StoredState, type TrailStep, type VState } from './state';
 
 const RECORDED_STATES = 4;
 const TRAIL_LIMIT = 2048;
@@ -29,7 +29,7 @@ export interface Failure {
 function initialState(): VState {
   const frame = newFrame(0, -1, 0);
   frame.regs[1] = { type: 'ctx', ...ptrBase(-1) };
-  return { frames: [frame], refs: [], insnsSinceCheckpoint: 0, jmpsSinceCheckpoint: 0, mayGotoDepth: 0, trail: [] };
+  return { frames: [frame], refs: [], insnsSinceCheckpoint: 0, jmpsSinceCheckpoint: 0, mayGotoDepth: 0 };
 }
 
 /** A path ended (exit, pruned or failed): checkpoints above it have one fewer path to wait for. */
@@ -81,7 +81,7 @@ function isStateVisited(env: Env, st: VState, idx: number): boolean {
     insn: idx, state: cloneState(st), branches: 1, hits: 0, misses: 0, parent: st.parent, depth: (st.parent?.depth ?? 0) + 1, trail: st.trail,
     key: key ?? loopKey(st),
   };
-  st.trail = [];
+  st.trail = undefined;
   list.unshift(stored);
   env.explored.set(idx, list);
   env.totalStates++;
@@ -99,12 +99,16 @@ function isStateVisited(env: Env, st: VState, idx: number): boolean {
  * executed since `old` (what __mark_chain_precision does), through moves and arithmetic.
  */
 function preciseAtCheckpoint(env: Env, cur: VState, old: StoredState): number {
-  const segments: (readonly number[])[] = [cur.trail];
-  for (let p = cur.parent; p && p !== old; p = p.parent) segments.unshift(p.trail);
-  const trail = segments.flat();
+  // Newest first: the current segment, then each checkpoint's segment up to `old`.
+  const trail: TrailStep[] = [];
+  const walk = (t: TrailStep | undefined) => {
+    for (let q = t; q; q = q.prev) trail.push(q);
+  };
+  walk(cur.trail);
+  for (let p = cur.parent; p && p !== old; p = p.parent) walk(p.trail);
   let set = 0;
-  for (let k = trail.length - 2; k >= 0; k -= 2) {
-    const idx = trail[k];
+  for (const step of trail) {
+    const idx = step.insn;
     const insn = env.insns[idx];
     const form = env.cfg.forms[idx];
     const d = 1 << insn.dst;
@@ -128,7 +132,7 @@ function preciseAtCheckpoint(env: Env, cur: VState, old: StoredState): number {
       default:
         break;
     }
-    set |= trail[k + 1];
+    set |= step.precise;
   }
   return set;
 }
@@ -137,7 +141,7 @@ function record(env: Env, idx: number, st: VState): void {
   let rec = env.records[idx];
   if (!rec) rec = env.records[idx] = { states: [], visits: 0 };
   rec.visits++;
-  if (rec.states.length < RECORDED_STATES) rec.states.push(cloneState(st));
+  if (rec.states.length < RECORDED_STATES) rec.states.push(snapshotState(st));
 }
 
 /** check_ld_abs: legacy packet loads through the context in r6. */
@@ -371,9 +375,9 @@ export function explore(env: Env): Failure | undefined {
         if (env.logLines) env.log(kernelInsnLine(idx, env.insns[idx], env.cfg.forms[idx], env.maps));
         env.preciseMask = 0;
         next = step(env, st, idx);
-        st.trail.push(idx, env.preciseMask);
-        // Only the recent past matters (a loop body); keep copies of the trail cheap.
-        if (st.trail.length > TRAIL_LIMIT) st.trail = st.trail.slice(-TRAIL_LIMIT / 2);
+        // Only the recent past matters (a loop body): long segments restart.
+        const len = st.trail ? st.trail.length + 1 : 1;
+        st.trail = { insn: idx, precise: env.preciseMask, prev: len > TRAIL_LIMIT ? undefined : st.trail, length: len > TRAIL_LIMIT ? 1 : len };
       }
       if (next >= 0) {
         prev = idx;

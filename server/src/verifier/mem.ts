@@ -3,7 +3,7 @@
 // packet bounds, and context fields.
 import { assignIdBeforeMov, checkDst, getReg, isPointerValue, needPrecise, setReg, type Env } from './env';
 import { ctxAccess, directPacketAccess } from './ctx-access';
-import { S64_MIN } from './num';
+import { fls64, S64_MIN } from './num';
 import { reject } from './reject';
 import {
   constScalar, isConstScalar, isNullable, isPointer, ptrBase, regTypeName, unknownScalar, type PtrReg, type RegState,
@@ -152,11 +152,7 @@ function saveRegister(env: Env, frame: Frame, spi: number, reg: RegState, size: 
 /** The scalar of a fake register for BPF_ST of an immediate. */
 const immScalar = (imm: number, at: number): ScalarReg => constScalar(BigInt(imm), at);
 
-function regWidthBits(r: ScalarReg): number {
-  let n = 0;
-  for (let v = r.v.umax; v > 0n; v >>= 1n) n++;
-  return n;
-}
+const regWidthBits = (r: ScalarReg): number => fls64(r.v.umax);
 
 /** check_stack_write_fixed_off. */
 function stackWriteFixed(env: Env, st: VState, frame: Frame, a: MemAccess, off: number): void {

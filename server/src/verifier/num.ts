@@ -34,13 +34,10 @@ export function mulOverflowsSigned(a: bigint, b: bigint, bits: 32 | 64): boolean
 
 /** Index of the highest set bit plus one (the kernel's fls64); 0 for 0. */
 export function fls64(x: bigint): number {
-  let n = 0;
-  let v = u64(x);
-  while (v > 0n) {
-    v >>= 1n;
-    n++;
-  }
-  return n;
+  const v = u64(x);
+  if (v === 0n) return 0;
+  const hi = Number(v >> 32n);
+  return hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(v & 0xffffffffn));
 }
 
 /** Signed values in [-32768, 32767] print in decimal, others as the u64 in hex (verbose_snum). */

@@ -63,10 +63,17 @@ export interface VState {
   /** How many may_goto iterations this path has taken. */
   mayGotoDepth: number;
   /**
-   * Instructions executed since the last checkpoint, as pairs (index, registers whose exact value
-   * that instruction needed): what the kernel backtracks to find precise registers.
+   * Instructions executed since the last checkpoint, newest first, with the registers whose exact
+   * value each needed: what the kernel backtracks to find precise registers. Shared between forks.
    */
-  trail: number[];
+  trail?: TrailStep;
+}
+
+export interface TrailStep {
+  readonly insn: number;
+  readonly precise: number;
+  readonly prev?: TrailStep;
+  readonly length: number;
 }
 
 /** A checkpoint kept at a prune point to compare later paths against. */
@@ -81,7 +88,7 @@ export interface StoredState {
   /** Checkpoints above this one on its path. */
   readonly depth: number;
   /** The trail that led from the parent checkpoint to this one. */
-  readonly trail: readonly number[];
+  readonly trail?: TrailStep;
   /** loopKey of the state, to find repeated states quickly. */
   readonly key: number;
 }
@@ -106,7 +113,19 @@ export function cloneState(s: VState): VState {
     jmpsSinceCheckpoint: s.jmpsSinceCheckpoint,
     parent: s.parent,
     mayGotoDepth: s.mayGotoDepth,
-    trail: s.trail.slice(),
+    trail: s.trail,
+  };
+}
+
+/** A copy for the editor's per-instruction records: frames and references, no exploration data. */
+export function snapshotState(s: VState): VState {
+  return {
+    frames: s.frames.map(cloneFrame),
+    refs: s.refs.slice(),
+    path: s.path,
+    insnsSinceCheckpoint: 0,
+    jmpsSinceCheckpoint: 0,
+    mayGotoDepth: s.mayGotoDepth,
   };
 }
 
