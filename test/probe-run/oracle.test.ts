@@ -1,12 +1,14 @@
 // The real bpftrace as the oracle for output formats: scripts that need no kernel events (BEGIN,
 // interval, END) run under `bpftrace` and under our runner, and the outputs must be identical.
-// Skipped where bpftrace is not installed or cannot load programs (not root).
+// These load real programs into the kernel, so they run only when asked for with
+// EBPF_STUDIO_RUN_BPFTRACE=1; skipped too where bpftrace is not installed or cannot load programs (not root).
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { runScript } from '../../server/src/probe/run';
 import { haveTool } from '../support/tools';
 
 function bpftraceUsable(): string | undefined {
+  if (process.env.EBPF_STUDIO_RUN_BPFTRACE !== '1') return 'they run real bpftrace scripts; set EBPF_STUDIO_RUN_BPFTRACE=1 to run them';
   if (!haveTool('bpftrace')) return 'bpftrace is not installed (apt-get install bpftrace)';
   if (process.getuid?.() !== 0) return 'bpftrace needs root to load programs';
   const r = spawnSync('bpftrace', ['-e', 'BEGIN { printf("ok\\n"); exit(); }'], { encoding: 'utf8', timeout: 30_000 });
