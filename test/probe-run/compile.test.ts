@@ -43,6 +43,7 @@ const CONSTRUCTS: Record<string, string> = {
   'uprobe arguments': 'uprobe:/bin/bash:readline { @lines[str(arg0)] = count(); } uretprobe:/bin/bash:readline { @ret[str(retval)] = count(); }',
   'arguments on the stack: arg6 and later, sargN': 'kprobe:f { @a = sum(arg6); @b[arg7, sarg0] = count(); } uprobe:/bin/bash:readline { @u = arg8 + sarg1; }',
   'kaddr and uaddr (simulated symbol addresses)': 'kprobe:f { @k[ksym(kaddr("jiffies"))] = count(); if (arg0 == kaddr("init_task")) { @hit = 1; } } uprobe:/bin/bash:readline { @u = uaddr("history_length"); }',
+  'hist with sub-buckets, hist(n, k)': 'kretprobe:vfs_read { @h = hist(retval, 2); @k[comm] = hist(retval, 5); @z = hist(retval, 0); }',
   'bitwise and (not the address-of)': 'kprobe:f { @a = arg0 & 0xff; $m = arg1; $m &= 6; @b[$m & arg2] = count(); if (arg0&1) { @odd = count(); } }',
 };
 
@@ -141,7 +142,8 @@ describe('what the compiler refuses, it names', () => {
     ['usdt:/bin/bash:probe { @x = arg0; }', /usdt arguments/],
     ['kprobe:f { @m[arg0] = 1; for ($kv : @m) { @n = 1; } }', /Iterating over a map with for/],
     ['kprobe:f { $x = 1; $p = &$x; }', /address with "&"/],
-    ['kprobe:f { @h = hist(arg0, 2); }', /hist\(\) with sub-buckets/],
+    ['kprobe:f { @h = hist(arg0, 6); }', /second argument \(sub-buckets per power of two\) must be 0 to 5, not 6/],
+    ['kprobe:f { @h = hist(arg0, 1); } kprobe:g { @h = hist(arg0, 2); }', /different hist\(\) sub-bucket counts/],
     ['kprobe:f { $a = str(arg0); $b = str(arg1); $c = str(arg2); $d = str(arg3); $e = str(arg4); $f = str(arg5); $g = comm; $h = str(arg0); @x[$a, $b, $c, $d, $e, $f, $g, $h] = count(); }', /more than the 512-byte eBPF stack/],
   ];
   test.each(cases)('%s', (text, message) => {

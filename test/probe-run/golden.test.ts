@@ -237,6 +237,33 @@ kprobe:f /arg0 > 1/ {
     expect(r.output).toBe(['Attaching 2 probes...', 'ffffffff81000000 jiffies', '555555556000 history_length', '', '', '@k[init_task]: 1', ''].join('\n'));
   });
 
+  test('hist(n, k): 2^k buckets per power of two, as bpftrace numbers and labels them', () => {
+    const events = [0, 2, 3, 5, 5, 9, 17, -1].map((v, i) => `{"probe": "kprobe:f", "ts": ${i + 1}, "args": [${v}]}`).join('\n');
+    const r = run('kprobe:f { @h = hist((int64)arg0, 1); }', events);
+    // k = 1, N = 2: values 0..3 have a bucket each; then two per power: [4, 6) [6, 8) [8, 12)
+    // [12, 16) [16, 24). -1 is below zero; 5 twice → the largest bucket (52 @), the others 26.
+    expect(r.output).toBe(
+      [
+        'Attaching 1 probe...',
+        '',
+        '',
+        '@h: ',
+        `(..., 0)               1 |${bar(26)}|`,
+        `[0]                    1 |${bar(26)}|`,
+        `[1]                    0 |${bar(0)}|`,
+        `[2]                    1 |${bar(26)}|`,
+        `[3]                    1 |${bar(26)}|`,
+        `[4, 6)                 2 |${bar(52)}|`,
+        `[6, 8)                 0 |${bar(0)}|`,
+        `[8, 12)                1 |${bar(26)}|`,
+        `[12, 16)               0 |${bar(0)}|`,
+        `[16, 24)               1 |${bar(26)}|`,
+        '',
+        '',
+      ].join('\n'),
+    );
+  });
+
   test('str(arg0) reads a string argument from simulated memory; str(retval) too', () => {
     const events = [
       '{"probe": "kprobe:do_sys_open", "ts": 1, "comm": "cat", "args": [-100, "/etc/hosts"]}',

@@ -170,8 +170,17 @@ export function mapCompound(g: Gen, s: A.AssignStmt & { target: A.MapRef }): voi
 
 // ------------------------------------------------------------------ aggregations
 
-/** Computes the hist() bucket of the value in `x` into r2: 0 below zero, 1 for zero, 2 + log2(x) above. */
-function log2Bucket(g: Gen, x: string): void {
+/**
+ * Computes the hist() bucket of the value in `x` into r2: 0 below zero, 1 for zero, 2 + log2(x)
+ * above. With k sub-bucket bits (N = 2^k buckets per power of two), values below 2N get a bucket
+ * each (x + 1); above, with p = floor(log2(x)) and the power p - k, the bucket is
+ * ((p - k + 1) << k) + (x >> (p - k)) - N + 1, as bpftrace numbers them.
+ */
+function log2Bucket(g: Gen, x: string, k: number): void {
+  if (k > 0) {
+    log2SubBucket(g, x, k);
+    return;
+  }
   const done = g.label('bucket');
   g.ins('r2 = 0', 'bucket (..., 0)');
   g.ins(`if ${x} s< 0 goto ${done}`);
@@ -188,6 +197,36 @@ function log2Bucket(g: Gen, x: string): void {
     g.ins(`r2 += ${s}`);
     g.place(skip);
   }
+  g.place(done);
+}
+
+function log2SubBucket(g: Gen, x: string, k: number): void {
+  const n = 1 << k;
+  const done = g.label('bucket');
+  g.ins('r2 = 0', 'bucket (..., 0)');
+  g.ins(`if ${x} s< 0 goto ${done}`);
+  g.ins(`r2 = ${x}`, `values below ${2 * n} have a bucket each: x + 1`);
+  g.ins('r2 += 1');
+  g.ins(`if ${x} < ${2 * n} goto ${done}`);
+  g.ins(`r1 = ${x}`);
+  g.ins('r2 = 0', 'p = floor(log2(x))');
+  for (const s of [32, 16, 8, 4, 2, 1]) {
+    const skip = g.label('log2');
+    g.ins('r3 = r1');
+    g.ins(`r3 >>= ${s}`);
+    g.ins(`if r3 == 0 goto ${skip}`);
+    g.ins('r1 = r3');
+    g.ins(`r2 += ${s}`);
+    g.place(skip);
+  }
+  g.ins(`r2 -= ${k}`, 'the power: p - k');
+  g.ins(`r1 = ${x}`);
+  g.ins('r1 >>= r2', `x >> (p - k): ${n} to ${2 * n - 1}`);
+  g.ins(`r1 -= ${n}`, 'the sub-bucket');
+  g.ins('r2 += 1');
+  g.ins(`r2 <<= ${k}`);
+  g.ins('r2 += r1');
+  g.ins('r2 += 1');
   g.place(done);
 }
 
@@ -214,14 +253,11 @@ export function aggUpdate(g: Gen, target: A.MapRef, call: A.Call): void {
   const map = g.map(target.name, target.range);
   const agg = map.agg;
   if (!agg || agg !== call.callee) throw new CompileError(call.range, `${map.name} holds ${agg ? `${agg}()` : 'plain'} values, not ${call.callee}().`, 'probe.compile-map');
-  if (agg === 'hist' && call.args[1] && !(call.args[1].kind === 'Int' && call.args[1].value === 0n)) {
-    throw unsupported(call.args[1].range, 'hist() with sub-buckets (its second argument)', 'bpftrace 0.17 prints power-of-two buckets only; drop the second argument');
-  }
   const bucketed = agg === 'hist' || agg === 'lhist';
   const key = buildKey(g, map, target.keys, target.range, bucketed ? 8 : 0);
   const x = agg === 'count' ? undefined : g.int(call.args[0]!);
   const xr = x === undefined ? '' : `r${x}`;
-  if (agg === 'hist') log2Bucket(g, xr);
+  if (agg === 'hist') log2Bucket(g, xr, map.histBits ?? 0);
   if (agg === 'lhist') linearBucket(g, xr, map.lhist!);
   if (bucketed) g.ins(`*(u64 *)(r10 ${off(key + map.keySize)}) = r2`, 'the bucket, after the key');
   g.mapCall('map_lookup_elem', map.sym, key);

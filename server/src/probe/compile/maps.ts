@@ -30,6 +30,8 @@ export interface MapPlan {
   value: Type;
   agg?: Agg;
   lhist?: LhistParams;
+  /** hist(n, k): 2^k buckets per power of two (0, the default, is one). */
+  histBits?: number;
   spec: MapSpec;
 }
 
@@ -105,6 +107,33 @@ function keyExpr(ast: A.Program, name: string, index: number): A.Expr | undefine
   return found;
 }
 
+/** Sub-bucket bits hist() accepts (bpftrace allows 0 to 5). */
+export const MAX_HIST_BITS = 5;
+
+/** Every `@m = hist(n, k)` in the script, by map name: k, or undefined when it is not a constant 0..5. */
+function histUses(ast: A.Program): Map<string, { bits: number | undefined; range: Range }[]> {
+  const out = new Map<string, { bits: number | undefined; range: Range }[]>();
+  const visitStmts = (stmts: A.Stmt[], depth: number): void => {
+    if (depth > 64) return;
+    for (const s of stmts) {
+      if (s.kind === 'Assign' && s.target.kind === 'Map' && s.value.kind === 'Call' && s.value.callee === 'hist') {
+        const k = s.value.args[1] ? constInt(s.value.args[1]) : 0;
+        const bits = k !== undefined && Number.isInteger(k) && k >= 0 && k <= MAX_HIST_BITS ? k : undefined;
+        const list = out.get(s.target.name) ?? [];
+        list.push({ bits, range: (s.value.args[1] ?? s.value).range });
+        out.set(s.target.name, list);
+      }
+      if (s.kind === 'If') {
+        visitStmts(s.then.stmts, depth + 1);
+        if (s.else) visitStmts(s.else.kind === 'If' ? [s.else] : s.else.stmts, depth + 1);
+      } else if (s.kind === 'While' || s.kind === 'Unroll' || s.kind === 'For') visitStmts(s.body.stmts, depth + 1);
+      else if (s.kind === 'Block') visitStmts(s.stmts, depth + 1);
+    }
+  };
+  for (const p of ast.probes) visitStmts(p.body.stmts, 0);
+  return out;
+}
+
 /** Every `@m = lhist(...)` in the script, by map name, so each map gets one set of bounds. */
 function lhistUses(ast: A.Program): Map<string, { params: LhistParams | undefined; range: Range }[]> {
   const out = new Map<string, { params: LhistParams | undefined; range: Range }[]>();
@@ -140,6 +169,7 @@ export function planMaps(ast: A.Program, info: CheckInfo): { maps: MapPlan[]; er
   const maps: MapPlan[] = [];
   const errors: CompileError[] = [];
   const lh = lhistUses(ast);
+  const hu = histUses(ast);
   const entries = maxKeys(ast);
   for (const mi of info.maps.values()) {
     const value = mi.value;
@@ -174,6 +204,15 @@ export function planMaps(ast: A.Program, info: CheckInfo): { maps: MapPlan[]; er
         }
         if (!first) continue;
         plan.lhist = first;
+      }
+      if (value.agg === 'hist') {
+        const uses = hu.get(mi.name) ?? [];
+        const first = uses.find((u) => u.bits !== undefined)?.bits ?? 0;
+        for (const u of uses) {
+          if (u.bits === undefined) errors.push(new CompileError(u.range, `hist()'s second argument must be a constant from 0 to ${MAX_HIST_BITS} (sub-buckets per power of two: 2^k).`, 'probe.arg-value'));
+          else if (u.bits !== first) errors.push(new CompileError(u.range, `${mi.name} is used with different hist() sub-bucket counts; one map keeps one k.`, 'probe.map-type-mismatch'));
+        }
+        plan.histBits = first;
       }
     } else {
       valueSize = storageSize(value);

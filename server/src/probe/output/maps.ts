@@ -155,6 +155,22 @@ function powerLabel(power: number): string {
   return `${2 ** (power - s * 10)}${suffixes[s]}`;
 }
 
+/** The first value of hist(n, k) bucket number `index` (index ≥ 2^(k+1)): 2^power × (N + sub-bucket). */
+function subBucketStart(index: number, k: number): bigint {
+  const n = 1 << k;
+  const power = (index >> k) - 1;
+  return (1n << BigInt(power)) * BigInt(n + (index & (n - 1)));
+}
+
+/** That first value as bpftrace labels it: the power's multiples of 1024 as K, M, G, T, P, E. */
+function subBucketLabel(index: number, k: number): string {
+  const n = 1 << k;
+  let power = (index >> k) - 1;
+  const decade = Math.min(6, Math.floor(power / 10));
+  power -= 10 * decade;
+  return `${(1n << BigInt(power)) * BigInt(n + (index & (n - 1)))}${['', 'K', 'M', 'G', 'T', 'P', 'E'][decade]}`;
+}
+
 function linearLabel(n: number): string {
   if (n === 0) return '0';
   if (n % 1048576 === 0) return `${n / 1048576}M`;
@@ -177,10 +193,15 @@ function buckets(plan: MapPlan, row: HistRow): Bucket[] {
     if (!used.length) return out;
     const lo = Math.min(...used);
     const hi = Math.max(...used);
+    const k = plan.histBits ?? 0;
     for (let i = lo; i <= hi; i++) {
       const count = row.buckets.get(i) ?? 0n;
       if (i === 0) out.push({ label: '(..., 0)', max: -1, count });
-      else if (i === 1) out.push({ label: '[0]', min: 0, max: 0, count });
+      else if (k > 0) {
+        // Values below 2N (N = 2^k) have a bucket each; above, N buckets per power of two.
+        if (i <= 2 << k) out.push({ label: `[${i - 1}]`, min: i - 1, max: i - 1, count });
+        else out.push({ label: `[${subBucketLabel(i - 1, k)}, ${subBucketLabel(i, k)})`, min: subBucketStart(i - 1, k), max: subBucketStart(i, k) - 1n, count });
+      } else if (i === 1) out.push({ label: '[0]', min: 0, max: 0, count });
       else if (i === 2) out.push({ label: '[1]', min: 1, max: 1, count });
       else out.push({ label: `[${powerLabel(i - 2)}, ${powerLabel(i - 1)})`, min: 1n << BigInt(i - 2), max: (1n << BigInt(i - 1)) - 1n, count });
     }
