@@ -264,6 +264,16 @@ kprobe:f /arg0 > 1/ {
     );
   });
 
+  test('buf(): printable bytes as they are, others \\xNN; a constant or run-time length', () => {
+    const events = ['{"probe": "kprobe:f", "ts": 1, "args": ["ab\\tc\\u0001~", 3]}', '{"probe": "kprobe:f", "ts": 2, "args": ["hello world", 5]}'].join('\n');
+    const r = run('kprobe:f { printf("%r|%r|%r\\n", buf(arg0, 4), buf(arg0, arg1), buf(arg0, 7)); @b[buf(arg0, 2)] = count(); }', events);
+    // "ab<tab>c<1>~" and its NUL: the tab, the 1 and the NUL are escaped. arg1 limits the second.
+    expect(r.output).toBe(['Attaching 1 probe...', 'ab\\x09c|ab\\x09|ab\\x09c\\x01~\\x00', 'hell|hello|hello w', '', '', '@b[ab]: 1', '@b[he]: 1', ''].join('\n'));
+    // A char array gives its whole length: prev_comm is 16 bytes, "vim" and 13 NULs.
+    const tp = run('tracepoint:sched:sched_switch { printf("%r\\n", buf(args->prev_comm)); }', '{"probe": "tracepoint:sched:sched_switch", "ts": 1, "args": {"prev_comm": "vim"}}');
+    expect(tp.output).toBe(`Attaching 1 probe...\nvim${'\\x00'.repeat(13)}\n\n\n`);
+  });
+
   test('str(arg0) reads a string argument from simulated memory; str(retval) too', () => {
     const events = [
       '{"probe": "kprobe:do_sys_open", "ts": 1, "comm": "cat", "args": [-100, "/etc/hosts"]}',

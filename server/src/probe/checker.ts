@@ -1541,12 +1541,13 @@ const SPECIAL_CALLS: Record<string, SpecialCall> = {
   buf: {
     call(c, e, ctx) {
       const t = c.argument(e.args[0]!, 'ptr', e, 0, ctx);
-      let size = t.kind === 'array' ? t.length * sizeOf(t.elem) : DEFAULT_STRLEN;
+      // A char array (typed as a string) or any other array gives its own length.
+      let size = t.kind === 'array' ? t.length * sizeOf(t.elem) : t.kind === 'string' ? t.size : DEFAULT_STRLEN;
       if (e.args[1]) {
         c.argument(e.args[1], 'int', e, 1, ctx);
         const n = c.constFor(e.args[1]);
         if (n !== undefined) size = Number(n < 1024n ? n : 1024n);
-      } else if (t.kind !== 'array') {
+      } else if (t.kind !== 'array' && t.kind !== 'string') {
         c.errFor(e.range, 'buf() needs a length unless its argument is an array: buf(ptr, len).', 'probe.arg-count');
       }
       return { kind: 'buffer', size };

@@ -8,7 +8,7 @@ import { commInto, regOffset, stackId } from './builtins';
 import { CompileError, unsupported } from './errors';
 import { align8 } from './frame';
 import { CTX, off, type Gen, type Mem } from './gen';
-import { isWord, storageSize } from './layout';
+import { BUFFER_HEADER, elemSize, isWord, storageSize } from './layout';
 import { buildKey, emitRecord, mapDelete } from './mapops';
 import { symbolAddress } from './symbols';
 import { stringEquals } from './strings';
@@ -30,7 +30,6 @@ const REFUSED: Record<string, string> = {
   cgroup_path: 'cgroup paths are not simulated',
   path: 'it needs the kernel\'s struct path',
   macaddr: 'MAC address formatting is not implemented yet',
-  buf: 'buffers (%r) are not implemented yet',
   len: 'counting map keys in the program needs map iteration',
   strcontains: 'substring search is not implemented yet',
   skboutput: `it writes packets to a pcap file, ${CANNOT}`,
@@ -322,6 +321,51 @@ function strInto(g: Gen, e: A.Call, at: number, size: number): void {
   if (nreg !== undefined) g.release(nreg);
 }
 
+/**
+ * buf(p[, n]) into r10 + at: the length (a u64), then the bytes — read from p with probe_read,
+ * or copied from an array value. User space prints them hex-escaped.
+ */
+function bufInto(g: Gen, e: A.Call, at: number, size: number): void {
+  const t = typeOf(e);
+  const cap = Math.min(t.kind === 'buffer' ? t.size : size - BUFFER_HEADER, size - BUFFER_HEADER);
+  const data = at + BUFFER_HEADER;
+  g.zero(at, size);
+  const src = e.args[0]!;
+  const st = typeOf(src);
+  const n = e.args[1];
+  const given = n && n.kind === 'Int' ? Math.max(0, Math.min(cap, Number(n.value))) : undefined;
+  if (st.kind === 'array' || st.kind === 'string') {
+    // An array already read into the stack: its bytes, up to the buffer's size.
+    const m = g.mem(src);
+    const bytes = st.kind === 'array' ? st.length * (elemSize(st.elem) ?? 1) : st.size;
+    const len = Math.min(given ?? cap, bytes, cap);
+    g.copy(data, 'r10', m.off, Math.min(m.size, size - BUFFER_HEADER));
+    g.ins(`*(u64 *)(r10 ${off(at)}) = ${len}`, 'buf() length');
+    return;
+  }
+  let nreg: number | undefined;
+  if (n && given === undefined) {
+    nreg = g.int(n);
+    const ok = g.label('len_ok');
+    g.ins(`if r${nreg} <= ${cap} goto ${ok}`, `at most ${cap} bytes`);
+    g.ins(`r${nreg} = ${cap}`);
+    g.place(ok);
+  }
+  const p = g.int(src);
+  g.ins(`r3 = r${p}`);
+  g.ins('r1 = r10');
+  g.ins(`r1 += ${data}`);
+  g.ins(`r2 = ${nreg !== undefined ? `r${nreg}` : given ?? cap}`);
+  g.call(userStrings(g) ? 'probe_read_user' : 'probe_read_kernel');
+  g.release(p);
+  if (nreg !== undefined) {
+    g.ins(`*(u64 *)(r10 ${off(at)}) = r${nreg}`, 'buf() length');
+    g.release(nreg);
+  } else {
+    g.ins(`*(u64 *)(r10 ${off(at)}) = ${given ?? cap}`, 'buf() length');
+  }
+}
+
 function userStrings(g: Gen): boolean {
   return g.attach.kind.user || (g.attach.kind.name === 'tracepoint' && g.attach.target.category === 'syscalls');
 }
@@ -365,6 +409,10 @@ export function callStore(g: Gen, e: A.Call, at: number, size: number): boolean 
     strInto(g, e, at, size);
     return true;
   }
+  if (e.callee === 'buf') {
+    bufInto(g, e, at, size);
+    return true;
+  }
   if (e.callee === 'comm' && e.args.length === 0 && size >= 16) {
     commInto(g, at);
     if (size > 16) g.zero(at + 16, size - 16);
@@ -378,6 +426,12 @@ export function callMem(g: Gen, e: A.Call): Mem {
     const at = g.tmp(24, e.range, 'ntop()');
     ntopInto(g, e, at);
     return { off: at, size: 24 };
+  }
+  if (e.callee === 'buf') {
+    const size = storageSize(typeOf(e)) ?? BUFFER_HEADER + 8;
+    const at = g.tmp(size, e.range, 'buf()');
+    bufInto(g, e, at, size);
+    return { off: at, size };
   }
   if (e.callee === 'str' || (e.callee === 'comm' && e.args.length === 0)) {
     const t: Type = typeOf(e);

@@ -26,13 +26,18 @@ export function isWord(t: Type): boolean {
   }
 }
 
+/** buf() values start with their length (a u64), then the bytes. */
+export const BUFFER_HEADER = 8;
+
 /** Bytes a value takes in a map, a record or a stack slot; undefined when it cannot be stored. */
 export function storageSize(t: Type): number | undefined {
   if (isWord(t)) return 8;
   switch (t.kind) {
     case 'string':
-    case 'buffer':
       return align8(Math.max(1, t.size));
+    case 'buffer':
+      // A u64 length, then the bytes.
+      return BUFFER_HEADER + align8(Math.max(1, t.size));
     case 'inet':
       // u64 address family, then 16 bytes of address (4 used for IPv4).
       return 24;

@@ -1,7 +1,7 @@
 // Typed values read back from the bytes the programs wrote (map keys and values, printf
 // records), and their text as bpftrace prints it in text and JSON output.
 import type { Type } from '../types';
-import { storageSize, tupleOffsets, elemSize } from '../compile/layout';
+import { BUFFER_HEADER, storageSize, tupleOffsets, elemSize } from '../compile/layout';
 
 /** What user space resolves by itself: probe names, kernel symbols, stacks, user names. */
 export interface Resolver {
@@ -36,6 +36,13 @@ function readUint(bytes: Uint8Array, at: number, size: number): bigint {
   return v;
 }
 
+/** bpftrace's text for a buffer: printable ASCII (32 to 126) as itself, any other byte as \xNN. */
+export function hexFormatBuffer(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x >= 32 && x <= 126 ? String.fromCharCode(x) : `\\x${x.toString(16).padStart(2, '0')}`;
+  return s;
+}
+
 /** A NUL-terminated string in at most `size` bytes. */
 export function readCString(bytes: Uint8Array, at: number, size: number): string {
   let end = at;
@@ -57,8 +64,11 @@ export function intValue(raw: bigint, t: Type): bigint {
 export function decodeValue(t: Type, bytes: Uint8Array, at: number, r: Resolver, indent = VALUE_INDENT): Value {
   switch (t.kind) {
     case 'string':
-    case 'buffer':
       return { kind: 'str', text: readCString(bytes, at, t.size) };
+    case 'buffer': {
+      const len = Math.min(t.size, Number(readU64(bytes, at)));
+      return { kind: 'str', text: hexFormatBuffer(bytes.subarray(at + BUFFER_HEADER, at + BUFFER_HEADER + len)) };
+    }
     case 'tuple': {
       const offs = tupleOffsets(t.elems);
       return { kind: 'tuple', elems: t.elems.map((e, i) => decodeValue(e, bytes, at + offs[i]!, r, indent)) };
