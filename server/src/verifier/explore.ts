@@ -9,7 +9,7 @@ import { mayUseLdAbs } from './ctx-access';
 import { checkDst, getReg, isPointerValue, readReg, setReg, JMP_SEQ_LIMIT, type Env } from './env';
 import { loopKey, statesEqual, statesMaybeLooping } from './equiv';
 import { checkCondJump } from './jmp';
-import { formatStateKernel, kernelInsnLine } from './log';
+import { formatFrameKernel, formatStateKernel, kernelInsnLine } from './log';
 import { checkLoad, checkMemAccess, checkPtrOffReg } from './mem';
 import { Reject, reject } from './reject';
 import { constScalar, notInit, ptrBase, regTypeName, unknownScalar, type PtrReg } from './reg';
@@ -352,11 +352,37 @@ function pushBranch(env: Env, st: VState, taken: VState, idx: number, target: nu
   }
 }
 
+/** `N: (op) insn ; R..` with the registers and stack slots the instruction read or changed. */
+function logLine(env: Env, idx: number, before: VState, after: VState): string {
+  const insn = env.insns[idx];
+  const form = env.cfg.forms[idx];
+  const head = kernelInsnLine(idx, insn, form, env.maps);
+  const b = curFrame(before);
+  const a = curFrame(after);
+  if (b.frameno !== a.frameno || form?.kind === 'exit') return head;
+  const regs = new Set<number>();
+  if (form?.uses.dst && insn.dst < 11) regs.add(insn.dst);
+  if (form?.uses.src && insn.src < 11) regs.add(insn.src);
+  a.regs.forEach((r, i) => {
+    if (r !== b.regs[i]) regs.add(i);
+  });
+  const slots = new Set<number>();
+  a.stack.forEach((sl, i) => {
+    if (sl !== b.stack[i]) slots.add(i);
+  });
+  const state = formatFrameKernel(a, env.maps, regs, slots);
+  if (!state) return head;
+  // The kernel pads to the next multiple of 40 columns (vlog_alignment).
+  const pad = Math.ceil(Math.max(head.length + 1, 8) / 40) * 40 - head.length - 2;
+  return `${head}${' '.repeat(Math.max(pad, 1))}; ${state}`;
+}
+
 /** Walks every path; returns the first failure in the kernel's order, if any. */
 export function explore(env: Env): Failure | undefined {
   let st = initialState();
   let idx = 0;
   let prev = -1;
+  let popped = false;
   env.log('0: R1=ctx() R10=fp0');
   // Bounded by the processed-instruction limit: every iteration counts one instruction.
   for (;;) {
@@ -368,13 +394,17 @@ export function explore(env: Env): Failure | undefined {
       }
       let next: number;
       if (env.cfg.prunePoint[idx] && isStateVisited(env, st, idx)) {
-        env.log(prev >= 0 && prev !== idx - 1 ? `from ${prev} to ${idx}: safe` : `${idx}: safe`);
+        env.log(popped ? `from ${prev} to ${idx}: safe` : `${idx}: safe`);
+        popped = false;
         next = -1;
       } else {
+        if (popped && env.logLines) env.log(`from ${prev} to ${idx}: ${formatStateKernel(st, env.maps)}`);
+        popped = false;
         record(env, idx, st);
-        if (env.logLines) env.log(kernelInsnLine(idx, env.insns[idx], env.cfg.forms[idx], env.maps));
+        const before = env.logLines ? snapshotState(st) : undefined;
         env.preciseMask = 0;
         next = step(env, st, idx);
+        if (before) env.log(logLine(env, idx, before, st));
         // Only the recent past matters (a loop body): long segments restart.
         const len = st.trail ? st.trail.length + 1 : 1;
         st.trail = { insn: idx, precise: env.preciseMask, prev: len > TRAIL_LIMIT ? undefined : st.trail, length: len > TRAIL_LIMIT ? 1 : len };
@@ -390,7 +420,7 @@ export function explore(env: Env): Failure | undefined {
       st = p.state;
       idx = p.insn;
       prev = p.prev;
-      if (env.logLines) env.log(`from ${prev} to ${idx}: ${formatStateKernel(st, env.maps)}`);
+      popped = true;
     } catch (e) {
       if (e instanceof Reject) return { error: e, insn: e.info.insn ?? idx, state: st };
       throw e;

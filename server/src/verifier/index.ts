@@ -54,6 +54,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   let failure: Failure | undefined;
   let env: Env | undefined;
   try {
+    if (program.insns.length === 0) throw new Reject('last-insn', ['the program has no instructions']);
     const cfg = analyseCfg(program.insns, { maps: program.maps, privileged, checksReturn: progType === 'cgroup_skb' });
     env = new Env(program.insns, program.maps, progType, cfg, options, program.license);
     failure = explore(env);
