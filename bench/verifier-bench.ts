@@ -131,3 +131,38 @@ export function runVerifierBench(options: { print?: boolean } = {}): VerifierBen
   }
   return rows;
 }
+
+export interface VerifierFuzzResult {
+  programs: number;
+  accepted: number;
+  disagreements: { program: string; kernel: string; ours: string }[];
+  skipped?: string;
+}
+
+/**
+ * `npm run fuzz`: the kernel-oracle mutant generator, run longer. Needs the bpf() syscall
+ * (root or CAP_BPF); returns `skipped` with the reason otherwise.
+ */
+export async function runVerifierFuzz(options: { count?: number; seed?: number; print?: boolean } = {}): Promise<VerifierFuzzResult> {
+  const { kernelAvailable } = await import('../server/src/kernel/bpf');
+  const avail = kernelAvailable();
+  if (!avail.ok) return { programs: 0, accepted: 0, disagreements: [], skipped: avail.reason };
+  const { generatePrograms } = await import('../test/verifier/generator');
+  const { assembleOne, kernelVerdict, loadCorpus, ourVerdict } = await import('../test/verifier/support');
+  const bases = loadCorpus().filter((c) => c.expect === 'ACCEPT').map((c) => assembleOne(c.source));
+  const count = options.count ?? 2000;
+  const seed = options.seed ?? Date.now() % 2 ** 31;
+  const programs = generatePrograms(bases, count, seed);
+  const result: VerifierFuzzResult = { programs: programs.length, accepted: 0, disagreements: [] };
+  programs.forEach((p, i) => {
+    const k = kernelVerdict(p);
+    const o = ourVerdict(p);
+    if (k.accepted) result.accepted++;
+    if (k.text !== o.text) {
+      result.disagreements.push({ program: `seed ${seed} #${i} (${p.name})`, kernel: k.text, ours: o.text });
+      if (options.print) console.log(`  disagreement seed ${seed} #${i}: kernel '${k.text}', ours '${o.text}'`);
+    }
+  });
+  if (options.print) console.log(`  verifier vs kernel: ${result.programs} mutants (seed ${seed}), ${result.accepted} accepted, ${result.disagreements.length} disagreements`);
+  return result;
+}

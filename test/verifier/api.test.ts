@@ -133,3 +133,45 @@ describe('unprivileged mode', () => {
     expect(verify(p, opts).kernelText).toBe('loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN');
   });
 });
+
+describe('unprivileged mode: what an unprivileged loader may do', () => {
+  const opts = { unprivileged: true } as const;
+
+  test('only socket filters and cgroup skb programs', () => {
+    expect(verify(prog('.section xdp\n  r0 = 2\n  exit\n'), opts).kernelText).toMatch(/^xdp programs need CAP_BPF/);
+    expect(verify(prog('.section socket\n  r0 = 0\n  exit\n'), opts).accepted).toBe(true);
+  });
+
+  test('tracing helpers need CAP_PERFMON', () => {
+    const p = prog('.section socket\n  call bpf_get_current_pid_tgid\n  r0 = 0\n  exit\n');
+    expect(verify(p).accepted).toBe(true);
+    expect(verify(p, opts).kernelText).toBe('program of this type cannot use helper bpf_get_current_pid_tgid#14');
+    expect(verify(prog('.section socket\n  call bpf_get_prandom_u32\n  r0 = 0\n  exit\n'), opts).accepted).toBe(true);
+  });
+
+  test('pointer arithmetic must stay inside the map value', () => {
+    const text = `.map arr array key=4 value=8 entries=1
+.section socket
+  r1 = 0
+  *(u32 *)(r10 - 4) = r1
+  r2 = r10
+  r2 += -4
+  r1 = arr ll
+  call bpf_map_lookup_elem
+  if r0 == 0 goto out
+  r0 += 16
+out:
+  r0 = 0
+  exit
+`;
+    expect(verify(prog(text)).accepted).toBe(true);
+    expect(verify(prog(text), opts).kernelText).toBe('R0 pointer arithmetic of map value goes out of range, prohibited for !root');
+    expect(verify(prog(text.replace('r0 += 16', 'r0 += 4')), opts).accepted).toBe(true);
+  });
+
+  test('scalars lose their value through the stack (no scalar spills)', () => {
+    const text = '.section socket\n  r1 = 4\n  *(u64 *)(r10 - 8) = r1\n  r1 = *(u64 *)(r10 - 8)\n  r2 = r10\n  r2 += -16\n  r2 += r1\n  r0 = 0\n  exit\n';
+    expect(verify(prog(text)).accepted).toBe(true);
+    expect(verify(prog(text), opts).accepted).toBe(false);
+  });
+});

@@ -10,8 +10,8 @@ import {
   scalarAlu, scalarConst, scalarEndian, scalarUnknown, signExtend, signExtend32, syncInPlace, zext32,
   type Scalar, type ScalarAluOp,
 } from './scalar';
-import { tnumAdd, tnumIsConst, tnumSub } from './tnum';
-import { curFrame, type VState } from './state';
+import { tnumAdd, tnumIsConst, tnumStr, tnumSub } from './tnum';
+import type { VState } from './state';
 
 /** The kernel's bpf_alu_string, indexed by opcode >> 4. */
 const ALU_STRING = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -330,16 +330,21 @@ function ptrVarSub(p: Scalar, off: Scalar): Scalar {
 
 /** sanitize_check_bounds: unprivileged pointer arithmetic must stay inside the object. */
 function sanitizeBounds(env: Env, st: VState, dstno: number, r: PtrReg): void {
-  void env;
+  void st;
   if (r.type === 'stack') {
-    const frame = curFrame(st);
-    void frame;
-    const off = r.off + Number(BigInt.asIntN(64, r.v.var.value));
     if (!tnumIsConst(r.v.var)) {
-      reject('ptr-arith', `R${dstno} variable stack access prohibited for !root, var_off=${r.v.var.value}`, { reg: dstno });
+      reject('ptr-arith', `R${dstno} variable stack access prohibited for !root, var_off=${tnumStr(r.v.var)} off=${r.off}`, { reg: dstno });
     }
+    const off = r.off + Number(BigInt.asIntN(64, r.v.var.value));
     if (off >= 0 || off < -512) {
       reject('ptr-arith', `R${dstno} stack pointer arithmetic goes out of range, prohibited for !root; off=${off}`, { reg: dstno });
+    }
+  } else if (r.type === 'map_value') {
+    const size = env.maps[r.map]?.valueSize ?? 0;
+    const lo = r.v.smin + BigInt(r.off);
+    const hi = r.v.umax + BigInt(r.off);
+    if (r.v.smin < 0n || lo < 0n || hi + 1n > BigInt(size) || r.v.umax >= BigInt(BPF_MAX_VAR_OFF)) {
+      reject('ptr-arith', `R${dstno} pointer arithmetic of map value goes out of range, prohibited for !root`, { reg: dstno });
     }
   }
 }

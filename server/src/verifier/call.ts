@@ -260,13 +260,27 @@ function checkMapCompat(env: Env, map: number | undefined, id: number): void {
   if (needs && needs.length === 0 && (id === 33 || id === 37 || id === 51 || id === 81)) err();
 }
 
+/**
+ * Helpers a loader without CAP_BPF and CAP_PERFMON may call (bpf_base_func_proto's first group),
+ * plus the socket and cgroup-skb ones those program types add.
+ */
+const UNPRIVILEGED_BASE = new Set([1, 2, 3, 5, 7, 8, 12, 42, 87, 88, 89, 125, 130, 131, 132, 133, 134, 164, 181, 182, 195, 197, 198, 199, 200, 201, 202, 203, 208]);
+const UNPRIVILEGED_EXTRA: Partial<Record<string, readonly number[]>> = {
+  socket_filter: [25, 26, 46, 47, 68, 160],
+  cgroup_skb: [25, 26, 46, 47, 68, 160, 79, 81, 83, 84, 85, 86, 95, 96, 97, 98, 99, 107, 108, 122, 128, 129],
+};
+
+function unprivilegedAllows(env: Env, id: number): boolean {
+  return UNPRIVILEGED_BASE.has(id) || (UNPRIVILEGED_EXTRA[env.progType]?.includes(id) ?? false);
+}
+
 /** check_helper_call. */
 export function checkHelperCall(env: Env, st: VState, insn: Insn, at: number): void {
   const id = insn.imm;
   if (id < 0 || id >= HELPER_NAMES.length) reject('helper-unknown', `invalid func unknown#${id}`, { helper: id });
   const name = id === 0 ? 'bpf_unspec' : helperName(id)!;
   const proto = helperProto(id);
-  if (!proto || !proto.progTypes.includes(env.progType)) {
+  if (!proto || !proto.progTypes.includes(env.progType) || (!env.privileged && !unprivilegedAllows(env, id))) {
     reject('helper-not-allowed', `program of this type cannot use helper ${name}#${id}`, { helper: id });
   }
   if (!env.gplCompatible && proto.gplOnly) reject('helper-other', 'cannot call GPL-restricted function from non-GPL compatible program', { helper: id });

@@ -55,6 +55,10 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   let env: Env | undefined;
   try {
     if (program.insns.length === 0) throw new Reject('last-insn', ['the program has no instructions']);
+    if (!privileged && progType !== 'socket_filter' && progType !== 'cgroup_skb') {
+      // BPF_PROG_LOAD itself refuses (EPERM) before the verifier runs.
+      throw new Reject('unsupported', [`${progType} programs need CAP_BPF (a loader without it may load socket_filter and cgroup_skb programs only)`]);
+    }
     const cfg = analyseCfg(program.insns, { maps: program.maps, privileged, checksReturn: progType === 'cgroup_skb' });
     env = new Env(program.insns, program.maps, progType, cfg, options, program.license);
     failure = explore(env);
