@@ -45,6 +45,7 @@ const CONSTRUCTS: Record<string, string> = {
   'kaddr and uaddr (simulated symbol addresses)': 'kprobe:f { @k[ksym(kaddr("jiffies"))] = count(); if (arg0 == kaddr("init_task")) { @hit = 1; } } uprobe:/bin/bash:readline { @u = uaddr("history_length"); }',
   'hist with sub-buckets, hist(n, k)': 'kretprobe:vfs_read { @h = hist(retval, 2); @k[comm] = hist(retval, 5); @z = hist(retval, 0); }',
   'buf(): constant and run-time lengths, an array, a map key': 'struct pkt { unsigned char h[6]; } kprobe:f { printf("%r %r %r\\n", buf(arg0, 16), buf(arg1, arg2), buf(((struct pkt *)arg3)->h)); @b[buf(arg0, 8)] = count(); }',
+  'join(): an argv array, the default and a custom separator': 'tracepoint:syscalls:sys_enter_execve { join(args->argv); } kprobe:f { join(arg0, ", "); } uprobe:/bin/bash:readline { join(arg1); }',
   'bitwise and (not the address-of)': 'kprobe:f { @a = arg0 & 0xff; $m = arg1; $m &= 6; @b[$m & arg2] = count(); if (arg0&1) { @odd = count(); } }',
 };
 

@@ -44,7 +44,7 @@ describe('reading events', () => {
     ['negative pid', '{"probe": "kprobe:f", "pid": -1}', 29, /"pid" must be between 0 and/],
     // Six register arguments and 32 on the stack: the 39th is one too many.
     ['too many args', `{"probe": "kprobe:f", "args": [${Array(39).fill(1).join(',')}]}`, 107, /at most 38 arguments: arg0..arg5 are passed in registers, arg6..arg37 on the stack/],
-    ['bad arg', '{"probe": "kprobe:f", "args": [null]}', 31, /arg0 must be a number or a string/],
+    ['bad arg', '{"probe": "kprobe:f", "args": [null]}', 31, /arg0 must be a number, a string or a list of them/],
     ['cpu out of range', '{"probe": "kprobe:f", "cpu": 999}', 29, /"cpu" must be between 0 and 255/],
     ['duplicate key', '{"probe": "kprobe:f", "pid": 1, "pid": 2}', 32, /"pid" is given twice/],
     ['kstack not names', '{"probe": "kprobe:f", "kstack": [1]}', 33, /"kstack"\[0\] must be a function name/],
@@ -56,6 +56,13 @@ describe('reading events', () => {
     expect(findings[0]!.severity).toBe('error');
     expect(findings[0]!.message).toMatch(message);
     expect(findings[0]!.range.start).toEqual({ line: 1, col });
+  });
+
+  test('a list argument is an array of values (strings by address), like an argv; lists do not nest', () => {
+    const { events, findings } = readEvents('{"probe": "kprobe:f", "args": [["ls", 7], 1]}\n{"probe": "kprobe:f", "args": [[["x"]]]}\n');
+    expect(events[0]!.args).toEqual([['ls', 7n], 1n]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.message).toMatch(/arg0\[0\] must be a number or a string \(lists do not nest\)/);
   });
 
   test('every bad line is reported, the good ones kept', () => {

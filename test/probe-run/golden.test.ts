@@ -274,6 +274,19 @@ kprobe:f /arg0 > 1/ {
     expect(tp.output).toBe(`Attaching 1 probe...\nvim${'\\x00'.repeat(13)}\n\n\n`);
   });
 
+  test('join(): an argv array in simulated memory, joined up to its NULL, one line per call', () => {
+    const events = [
+      '{"probe": "tracepoint:syscalls:sys_enter_execve", "ts": 1, "comm": "bash", "args": {"filename": "/bin/ls", "argv": ["ls", "-l", "/tmp"]}}',
+      '{"probe": "kprobe:f", "ts": 2, "args": [["a", "b", "c"]]}',
+      '{"probe": "kprobe:f", "ts": 3, "args": [[]]}',
+    ].join('\n');
+    const r = run('tracepoint:syscalls:sys_enter_execve { printf("%s: ", comm); join(args->argv); } kprobe:f { join(arg0, ","); printf("after\\n"); }', events);
+    // An empty argv joins to an empty line.
+    expect(r.output).toBe(['Attaching 2 probes...', 'bash: ls -l /tmp', 'a,b,c', 'after', '', 'after', '', '', ''].join('\n'));
+    const json = run('kprobe:f { join(arg0, "+"); }', '{"probe": "kprobe:f", "ts": 1, "args": [["x", "y"]]}', { format: 'json' });
+    expect(json.output.split('\n')[1]).toBe('{"type": "join", "data": "x+y"}');
+  });
+
   test('str(arg0) reads a string argument from simulated memory; str(retval) too', () => {
     const events = [
       '{"probe": "kprobe:do_sys_open", "ts": 1, "comm": "cat", "args": [-100, "/etc/hosts"]}',

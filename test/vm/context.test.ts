@@ -111,3 +111,14 @@ describe('conformance-style memory', () => {
     expect(r0(run('.section socket\nr0 = *(u8 *)(r1 + 2)\nr0 += r2\nexit', { mem: '0a 0b 0c' }))).toBe(0x0c + 3);
   });
 });
+
+describe('named memory', () => {
+  it('a pointer array holds the addresses of other regions (an argv), filled after they all exist', () => {
+    // arg0 = &argv; argv[1] = &b; the first byte there is 'y'.
+    const text = '.section kprobe/f\nr6 = *(u64 *)(r1 + 112)\nr3 = *(u64 *)(r6 + 8)\nr1 = r10\nr1 += -8\nr2 = 1\ncall bpf_probe_read_kernel\nr0 = *(u8 *)(r10 - 8)\nexit';
+    const ctx = { memory: [{ name: 'argv', pointers: ['&a', '&b', 0] }, { name: 'a', text: 'x' }, { name: 'b', text: 'y' }], args: ['&argv'] };
+    expect(r0(runProgram(asm(text), { ctx }))).toBe('y'.charCodeAt(0));
+    const bad = runProgram(asm(text), { ctx: { memory: [{ name: 'argv', pointers: ['&nope'] }], args: ['&argv'] } });
+    expect(bad.error).toMatch(/no memory named 'nope'/);
+  });
+});

@@ -22,8 +22,11 @@ export interface CtxInput {
   args?: ValueInput[];
   /** Raw bytes of the whole context (fields given by name are applied on top). */
   raw?: BytesInput;
-  /** Named memory regions that field values can point into. */
-  memory?: { name: string; bytes?: BytesInput; text?: string; writable?: boolean }[];
+  /**
+   * Named memory regions that field values can point into: bytes, a NUL-terminated text, or
+   * 8-byte values (`pointers`: numbers or "&name" references to other regions, like an argv).
+   */
+  memory?: { name: string; bytes?: BytesInput; text?: string; pointers?: ValueInput[]; writable?: boolean }[];
   /** Tracepoint programs: the event's field layout. */
   tracepointFields?: readonly TracepointFieldLike[];
 }
@@ -96,8 +99,14 @@ export function resolveValue(v: ValueInput, named: Map<string, Region>, what: st
 function allocNamed(mem: Memory, input: CtxInput): Map<string, Region> {
   const named = new Map<string, Region>();
   for (const m of input.memory ?? []) {
-    const bytes = m.text !== undefined ? new TextEncoder().encode(m.text + '\0') : parseBytes(m.bytes, `memory '${m.name}'`);
+    const bytes = m.pointers ? new Uint8Array(8 * m.pointers.length) : m.text !== undefined ? new TextEncoder().encode(m.text + '\0') : parseBytes(m.bytes, `memory '${m.name}'`);
     named.set(m.name, mem.alloc('user', `memory '${m.name}'`, bytes, m.writable ?? true));
+  }
+  // Pointer arrays are filled once every region they may point at has its address.
+  for (const m of input.memory ?? []) {
+    if (!m.pointers) continue;
+    const r = named.get(m.name)!;
+    m.pointers.forEach((p, i) => writeLE(r.dv, 8 * i, 8, resolveValue(p, named, `memory '${m.name}'[${i}]`)));
   }
   return named;
 }

@@ -20,6 +20,8 @@ export type Action =
   /** delete(@h[k]) on a hist/lhist map: every bucket of the key in the payload goes. */
   | { kind: 'delete_buckets'; map: string; keySize: number }
   | { kind: 'exit' }
+  /** join(argv[, sep]): the record holds JOIN_ARGS strings of JOIN_ARG_SIZE bytes after the id. */
+  | { kind: 'join'; separator: string }
   | { kind: 'time'; format: string };
 
 export const RECORD_HEADER = 8;

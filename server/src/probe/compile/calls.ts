@@ -3,13 +3,14 @@
 import type * as A from '../ast';
 import { parseFormat } from '../format';
 import type { Type } from '../types';
-import type { ArgSlot } from './actions';
+import { RECORD_HEADER, type ArgSlot } from './actions';
 import { commInto, regOffset, stackId } from './builtins';
 import { CompileError, unsupported } from './errors';
 import { align8 } from './frame';
 import { CTX, off, type Gen, type Mem } from './gen';
 import { BUFFER_HEADER, elemSize, isWord, storageSize } from './layout';
 import { buildKey, emitRecord, mapDelete } from './mapops';
+import { EVENTS_MAP, JOIN_ARG_SIZE, JOIN_ARGS, JOIN_MAP } from './maps';
 import { symbolAddress } from './symbols';
 import { stringEquals } from './strings';
 import { typeOf } from './types-util';
@@ -23,7 +24,6 @@ const REFUSED: Record<string, string> = {
   cat: `it reads a file on the machine, ${CANNOT}`,
   signal: `it sends a signal to a real process, ${CANNOT}`,
   override: `it changes the return value of a real kernel function, ${CANNOT}`,
-  join: `it walks a live argv array in user space, ${CANNOT}`,
   pton: 'IP address parsing is not implemented yet',
   percpu_kaddr: 'kernel symbol addresses are not simulated',
   cgroupid: 'cgroup ids of real paths are not simulated',
@@ -126,8 +126,54 @@ function print(g: Gen, e: A.Call): void {
   emitRecord(g, at, size);
 }
 
+/**
+ * join(argv[, sep]): the record (the action id, then JOIN_ARGS strings of JOIN_ARG_SIZE bytes) is
+ * built in a per-CPU scratch map value, too big for the stack: each argv[i] is read with
+ * probe_read and its string with probe_read_str, as bpftrace does. User space joins the strings
+ * up to the first empty one.
+ */
+function join(g: Gen, e: A.Call): void {
+  const sep = e.args[1];
+  if (sep && sep.kind !== 'Str') throw new CompileError(sep.range, 'join()\'s separator must be a string literal.', 'probe.compile-const');
+  const id = g.env.actions.add({ kind: 'join', separator: sep && sep.kind === 'Str' ? sep.value : ' ' });
+  const arr = g.int(e.args[0]!);
+  const key = g.tmp(8, e.range, 'the join scratch key');
+  const ptr = g.tmp(8, e.range, 'argv[i]');
+  const done = g.label('join_done');
+  g.ins(`*(u64 *)(r10 ${off(key)}) = 0`);
+  g.mapCall('map_lookup_elem', JOIN_MAP, key);
+  g.ins(`if r0 == 0 goto ${done}`);
+  const v = g.acquire(e.range);
+  g.ins(`r${v} = r0`, 'the record, in the scratch map value');
+  g.ins(`*(u64 *)(r${v} + 0) = ${id}`, `action ${id}: join`);
+  const read = userStrings(g) ? 'probe_read_user' : 'probe_read_kernel';
+  for (let i = 0; i < JOIN_ARGS; i++) {
+    g.ins('r1 = r10', `argv[${i}]`);
+    g.ins(`r1 += ${ptr}`);
+    g.ins('r2 = 8');
+    g.ins(`r3 = r${arr}`);
+    if (i) g.ins(`r3 += ${8 * i}`);
+    g.call(read);
+    g.ins(`r3 = *(u64 *)(r10 ${off(ptr)})`);
+    g.ins(`r1 = r${v}`);
+    g.ins(`r1 += ${RECORD_HEADER + i * JOIN_ARG_SIZE}`);
+    g.ins(`r2 = ${JOIN_ARG_SIZE}`);
+    g.call(`${read}_str`);
+  }
+  g.useMap(EVENTS_MAP);
+  g.ins(`r1 = ${EVENTS_MAP} ll`);
+  g.ins(`r2 = r${v}`);
+  g.ins(`r3 = ${RECORD_HEADER + JOIN_ARGS * JOIN_ARG_SIZE}`);
+  g.ins('r4 = 0');
+  g.call('ringbuf_output');
+  g.release(v);
+  g.place(done);
+  g.release(arr);
+}
+
 const STMTS: Record<string, (g: Gen, e: A.Call) => void> = {
   printf,
+  join,
   print,
   time: (g, e) => {
     const f = e.args[0];

@@ -51,6 +51,11 @@ export const EVENTS_MAP = 'bt_events';
 export const START_MAP = 'bt_start';
 export const STACKS_MAP = 'bt_stacks';
 export const STACK_DEPTH = 127;
+/** join(): the scratch map its record is built in (16 strings of 1024 bytes do not fit the stack). */
+export const JOIN_MAP = 'bt_join';
+/** bpftrace's join limits: 16 arguments of up to 1024 bytes (NUL included). */
+export const JOIN_ARGS = 16;
+export const JOIN_ARG_SIZE = 1024;
 export const EVENTS_BYTES = 1 << 18;
 export const DEFAULT_MAX_KEYS = 4096;
 
@@ -64,6 +69,7 @@ export function internalMapSpecs(): Record<string, MapSpec> {
     [EVENTS_MAP]: { name: EVENTS_MAP, type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: EVENTS_BYTES, flags: 0 },
     [START_MAP]: { name: START_MAP, type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 },
     [STACKS_MAP]: { name: STACKS_MAP, type: 'stack_trace', keySize: 4, valueSize: 8 * STACK_DEPTH, maxEntries: 4096, flags: 0 },
+    [JOIN_MAP]: { name: JOIN_MAP, type: 'percpu_array', keySize: 4, valueSize: 8 + JOIN_ARGS * JOIN_ARG_SIZE, maxEntries: 1, flags: 0 },
   };
 }
 

@@ -11,6 +11,8 @@ export interface OutputWriter {
   attached(probes: number): void;
   printf(text: string): void;
   time(text: string): void;
+  /** join()'s line. */
+  join(text: string): void;
   value(v: Value): void;
   map(plan: MapPlan, entries: RawEntry[], opts?: PrintOptions): void;
   /** Before the maps printed at exit. */
@@ -39,6 +41,9 @@ class TextWriter extends Base implements OutputWriter {
   time(text: string): void {
     this.out += text;
   }
+  join(text: string): void {
+    this.out += `${text}\n`;
+  }
   value(v: Value): void {
     this.out += `${valueText(v)}\n`;
   }
@@ -56,6 +61,9 @@ class JsonWriter extends Base implements OutputWriter {
   }
   time(text: string): void {
     this.out += `{"type": "time", "data": "${jsonEscape(text)}"}\n`;
+  }
+  join(text: string): void {
+    this.out += `{"type": "join", "data": "${jsonEscape(text)}"}\n`;
   }
   value(v: Value): void {
     this.out += `{"type": "value", "data": ${valueJson(v)}}\n`;

@@ -18,7 +18,14 @@ class Strings {
     this.memory.push({ name, text: s, writable: false });
     return `&${name}`;
   }
+  /** A list becomes a NULL-terminated array of its values (strings by address), like an argv. */
   value(v: ArgValue): ValueInput {
+    if (Array.isArray(v)) {
+      const pointers = [...v.map((x) => (typeof x === 'string' ? this.ref(x) : x)), 0];
+      const name = `list${this.memory.length}`;
+      this.memory.push({ name, pointers, writable: false });
+      return `&${name}`;
+    }
     return typeof v === 'string' ? this.ref(v) : v;
   }
 }
@@ -62,7 +69,11 @@ function tracepointContext(spec: AttachSpec, ev: ProbeEvent, s: Strings, problem
   for (const f of fmt.fields) {
     const v = given[f.name];
     if (v === undefined) continue;
-    if (f.dataLoc) {
+    if (Array.isArray(v) && !isPointerField(f)) {
+      problems.push(`args.${f.name} (${f.type}) is not a pointer, so it cannot be a list`);
+    } else if (Array.isArray(v)) {
+      fields[f.name] = s.value(v);
+    } else if (f.dataLoc) {
       const bytes = new TextEncoder().encode((typeof v === 'string' ? v : v.toString()) + '\0');
       numbers.push({ f, v: BigInt((bytes.length << 16) | dataAt) });
       inline.push({ at: dataAt, bytes });
@@ -101,7 +112,7 @@ function registerAndStackArgs(args: ArgValue[], s: Strings, problems: string[]):
   const bytes = new Uint8Array(8 * (onStack.length + 1));
   writeLE(bytes, 0, 8, RETURN_ADDRESS);
   onStack.forEach((v, i) => {
-    if (typeof v === 'string') problems.push(`arg${REGISTER_ARGS + i} is passed on the stack, where the simulation places numbers only, not the string "${v.slice(0, 20)}"`);
+    if (typeof v === 'string' || Array.isArray(v)) problems.push(`arg${REGISTER_ARGS + i} is passed on the stack, where the simulation places numbers only, not ${typeof v === 'string' ? `the string "${v.slice(0, 20)}"` : 'a list'}`);
     else writeLE(bytes, 8 * (i + 1), 8, v);
   });
   s.memory.push({ name: 'stack', bytes, writable: false });

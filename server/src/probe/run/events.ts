@@ -5,8 +5,17 @@ import type { Finding } from '../../core/types';
 import { probeKind } from '../probes';
 import { JsonError, parseJsonLine, type JsonNode } from './json';
 
-/** An argument or return value: a number, or a string placed in simulated memory and passed by address. */
-export type ArgValue = bigint | string;
+/** A number, or a string placed in simulated memory and passed by address. */
+export type ScalarArg = bigint | string;
+
+/**
+ * An argument or return value: a scalar, or a list placed in simulated memory as a
+ * NULL-terminated array of 8-byte values (strings by address) and passed by address — an argv.
+ */
+export type ArgValue = ScalarArg | ScalarArg[];
+
+/** Most items a list argument may have. */
+const MAX_LIST_ITEMS = 256;
 
 export interface ProbeEvent {
   /** 1-based line in the events file (or index + 1 for events given as objects). */
@@ -28,6 +37,8 @@ export interface ProbeEvent {
   ustack?: string[];
 }
 
+type InputScalar = number | bigint | string | boolean;
+
 /** An event as a plain object (the CLI and tests may pass these instead of JSONL text). */
 export interface EventInput {
   probe: string;
@@ -38,8 +49,8 @@ export interface EventInput {
   gid?: number;
   cpu?: number;
   comm?: string;
-  args?: (number | bigint | string | boolean)[] | Record<string, number | bigint | string | boolean>;
-  retval?: number | bigint | string | boolean;
+  args?: (InputScalar | InputScalar[])[] | Record<string, InputScalar | InputScalar[]>;
+  retval?: InputScalar | InputScalar[];
   kstack?: string[];
   ustack?: string[];
 }
@@ -81,6 +92,13 @@ function integer(n: JsonNode, what: string, min: bigint, max: bigint): bigint {
 }
 
 function argValue(n: JsonNode, what: string): ArgValue {
+  if (n.kind === 'array') {
+    if (n.items.length > MAX_LIST_ITEMS) throw new EventError(`${what} has more than ${MAX_LIST_ITEMS} items`, n.items[MAX_LIST_ITEMS]!.col);
+    return n.items.map((x, i) => {
+      if (x.kind === 'array') throw new EventError(`${what}[${i}] must be a number or a string (lists do not nest)`, x.col);
+      return argValue(x, `${what}[${i}]`) as ScalarArg;
+    });
+  }
   if (n.kind === 'string') return n.value;
   if (n.kind === 'bool') return n.value ? 1n : 0n;
   if (n.kind === 'number') {
@@ -88,7 +106,7 @@ function argValue(n: JsonNode, what: string): ArgValue {
     if (n.int < -(1n << 63n) || n.int >= 1n << 64n) throw new EventError(`${what} does not fit in 64 bits`, n.col);
     return BigInt.asUintN(64, n.int);
   }
-  throw new EventError(`${what} must be a number or a string`, n.col);
+  throw new EventError(`${what} must be a number, a string or a list of them`, n.col);
 }
 
 function names(n: JsonNode, what: string): string[] {

@@ -7,14 +7,14 @@ import type { AttachInfo } from '../checker';
 import { RECORD_HEADER, type Action, type ArgSlot } from '../compile/actions';
 import { CompileError } from '../compile/errors';
 import { attachMatches, ScriptCompiler, type CompileOptions } from '../compile/index';
-import { START_MAP, internalMapSpecs, type MapPlan } from '../compile/maps';
+import { JOIN_ARG_SIZE, JOIN_ARGS, START_MAP, internalMapSpecs, type MapPlan } from '../compile/maps';
 import type { CompiledProgram } from '../compile/program';
 import { symbolAddress } from '../compile/symbols';
 import { canonicalName } from '../compile/sections';
 import { formatPrintf } from '../output/printf';
 import { strftime } from '../output/strftime';
 import { summarizeMap } from '../output/maps';
-import { decodeValue, readU64, type Resolver, type Value } from '../output/values';
+import { decodeValue, readCString, readU64, type Resolver, type Value } from '../output/values';
 import { createWriter, type OutputFormat, type OutputWriter } from '../output/writer';
 import { globMatch } from '../tracepoints';
 import { buildContext } from './context';
@@ -211,6 +211,9 @@ class Run {
         this.exited = true;
         this.exitCalled = true;
         return;
+      case 'join':
+        this.writer.join(joinedArgs(rec, a.separator));
+        return;
     }
   }
 
@@ -245,6 +248,17 @@ class Run {
     return this.sc.maps.map((plan) => ({ name: plan.name, entries: summarizeMap(plan, this.store.entries(plan.sym), r) }));
   }
 
+}
+
+/** join()'s strings, up to the first empty one, with the separator between them. */
+function joinedArgs(rec: Uint8Array, separator: string): string {
+  const parts: string[] = [];
+  for (let i = 0; i < JOIN_ARGS; i++) {
+    const at = RECORD_HEADER + i * JOIN_ARG_SIZE;
+    if (at >= rec.length || rec[at] === 0) break;
+    parts.push(readCString(rec, at, JOIN_ARG_SIZE));
+  }
+  return parts.join(separator);
 }
 
 function periodOf(ai: AttachInfo): bigint | undefined {
