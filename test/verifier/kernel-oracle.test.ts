@@ -58,6 +58,18 @@ describe.skipIf(noKernel)('kernel oracle', () => {
     expect(bad).toEqual([]);
   });
 
+  test.skipIf(noClang)('seeded mutants of the compiled C programs agree', () => {
+    const bases = cProgramNames().flatMap((n) => compileCProgram(n));
+    const mutants = generatePrograms(bases, 150, 8086);
+    const bad: Disagreement[] = [];
+    let accepted = 0;
+    mutants.forEach((p, i) => {
+      if (compare(`C mutant #${i} of ${p.name}`, p, bad)) accepted++;
+    });
+    console.log(`kernel oracle, C mutants: ${mutants.length} programs (${accepted} accepted), ${bad.length} disagreements`);
+    expect(bad).toEqual([]);
+  }, 120_000);
+
   test('seeded mutants of valid programs agree', () => {
     const bases = corpus.filter((c) => c.expect === 'ACCEPT').map((c) => assembleOne(c.source));
     const mutants = generatePrograms(bases, 250, 20250611);

@@ -1,7 +1,7 @@
 // Shared helpers for the verifier tests: the corpus format, assembling corpus programs, running
 // the kernel (the oracle) and our verifier on the same program, and compiling C with clang-19.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Program } from '../../server/src/core/types';
@@ -11,8 +11,10 @@ import { closeFd, kernelAvailable } from '../../server/src/kernel/bpf';
 import { loadProgram } from '../../server/src/kernel/programMaps';
 import { verify, type VerifyOptions } from '../../server/src/verifier/index';
 
-export const CORPUS_DIR = path.resolve(__dirname, 'corpus');
-export const C_DIR = path.resolve(__dirname, 'c');
+/** This directory, also when bundled (dist/bench runs from the repository root). */
+const HERE = [__dirname, path.resolve(process.cwd(), 'test/verifier')].find((d) => existsSync(path.join(d, 'corpus'))) ?? __dirname;
+export const CORPUS_DIR = path.join(HERE, 'corpus');
+export const C_DIR = path.join(HERE, 'c');
 
 const SECTIONS: Record<string, string> = {
   socket: 'socket', tc: 'tc', xdp: 'xdp', kprobe: 'kprobe/do_nanosleep', tp: 'tracepoint/syscalls/sys_enter_nanosleep',

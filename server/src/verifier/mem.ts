@@ -3,7 +3,7 @@
 // packet bounds, and context fields.
 import { assignIdBeforeMov, checkDst, getReg, isPointerValue, needPrecise, setReg, type Env } from './env';
 import { ctxAccess, directPacketAccess } from './ctx-access';
-import { fls64, S64_MIN } from './num';
+import { fls64, fmtUnsigned, S64_MIN } from './num';
 import { reject } from './reject';
 import {
   constScalar, isConstScalar, isNullable, isPointer, ptrBase, regTypeName, unknownScalar, type PtrReg, type RegState,
@@ -39,11 +39,13 @@ function frameOf(st: VState, reg: { frame: number }): Frame {
 }
 
 /** The kernel prints a const var_off as its value in alignment messages. */
-const tnumText = (r: PtrReg): string => (tnumIsConst(r.v.var) ? String(BigInt.asIntN(64, r.v.var.value)) : tnumStr(r.v.var));
+const tnumText = (r: PtrReg | ScalarReg): string => (tnumIsConst(r.v.var) ? fmtUnsigned(r.v.var.value) : tnumStr(r.v.var));
 
-function checkAlignment(r: PtrReg, off: number, size: number, strict: boolean): void {
+/** check_ptr_alignment: runs before the pointer type is checked, so scalars get here too. */
+function checkAlignment(r: PtrReg | ScalarReg, off: number, size: number, strict: boolean): void {
   let desc: string;
-  switch (r.type) {
+  const nullable = 'nullable' in r && r.nullable;
+  switch (nullable ? 'nullable' : r.type) {
     case 'packet': case 'packet_meta':
       return; // x86 has efficient unaligned access; packets are checked only under strict alignment
     case 'map_key': desc = 'key '; break;
@@ -54,9 +56,10 @@ function checkAlignment(r: PtrReg, off: number, size: number, strict: boolean): 
     default: desc = ''; break;
   }
   if (!strict || size === 1) return;
-  const regOff = tnumAdd(r.v.var, tnumConst(BigInt(r.off + off)));
+  const fixed = r.type === 'scalar' ? 0 : r.off;
+  const regOff = tnumAdd(r.v.var, tnumConst(BigInt(fixed + off)));
   if (!tnumIsAligned(regOff, size)) {
-    reject('stack-misaligned', `misaligned ${desc}access off ${tnumText(r)}+${r.off}+${off} size ${size}`, { off, size });
+    reject('stack-misaligned', `misaligned ${desc}access off ${tnumText(r)}+${fixed}+${off} size ${size}`, { off, size });
   }
 }
 
@@ -317,10 +320,10 @@ export function checkPtrOffReg(r: PtrReg, regno: number, fixedOffOk: boolean): v
 export function checkMemAccess(env: Env, st: VState, a: MemAccess): void {
   const reg = getReg(st, a.regno);
   const regno = a.regno;
+  if (reg.type !== 'not_init') checkAlignment(reg, a.off, a.size, a.strict ?? false);
   if (!isPointer(reg) || isNullable(reg)) {
     reject(isNullable(reg) ? 'null-deref' : 'invalid-mem-access', `R${regno} invalid mem access '${regTypeName(reg)}'`, { reg: regno, off: a.off, size: a.size });
   }
-  checkAlignment(reg, a.off, a.size, a.strict ?? false);
   const off = a.off + reg.off;
   const value = a.valueRegno >= 0 && a.write ? getReg(st, a.valueRegno) : undefined;
   const leakCheck = (what: string): void => {
@@ -377,7 +380,9 @@ export function checkMemAccess(env: Env, st: VState, a: MemAccess): void {
     }
     case 'map_ptr': {
       // Reading struct bpf_map fields goes through kernel BTF; we treat reads as unknown numbers.
-      if (a.write) reject('invalid-mem-access', `only read from ${mapStructName(env.maps[reg.map]?.type)} is supported`, { reg: regno });
+      const struct = mapStructName(env.maps[reg.map]?.type);
+      if (a.write) reject('invalid-mem-access', `only read from ${struct} is supported`, { reg: regno });
+      if (off < 0) reject('invalid-mem-access', `R${regno} is ${struct} invalid negative access: off=${off}`, { reg: regno });
       if (a.valueRegno >= 0) setReg(st, a.valueRegno, unknownScalar(a.at));
       break;
     }
