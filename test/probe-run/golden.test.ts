@@ -287,6 +287,42 @@ kprobe:f /arg0 > 1/ {
     expect(json.output.split('\n')[1]).toBe('{"type": "join", "data": "x+y"}');
   });
 
+  test('for ($kv : @map): $kv.0 the key (a tuple for several), $kv.1 the value; break, continue, $variables', () => {
+    const events = [['bash', 3, 100], ['vim', 4, 2000], ['bash', 3, 50], ['zsh', 5, 7]]
+      .map(([c, a, b], i) => `{"probe": "kprobe:f", "ts": ${i + 1}, "comm": "${c}", "args": [${a}, ${b}]}`)
+      .join('\n');
+    const script = `kprobe:f { @c[comm] = count(); @size[comm, arg0] = sum(arg1); }
+END {
+  $sum = 0;
+  for ($kv : @size) { printf("%s/%d: %d\\n", $kv.0.0, $kv.0.1, $kv.1); $sum += $kv.1; if ($kv.1 > 1000) { break; } }
+  printf("sum %d\\n", $sum);
+  for ($c : @c) { if ($c.1 == 1) { continue; } @twice[$c.0] = $c.1 * 10; }
+}`;
+    const r = run(script, events);
+    // The simulation walks a hash map in insertion order: [bash, 3] = 100 + 50 = 150, then
+    // [vim, 4] = 2000 (> 1000: break, so [zsh, 5] is not visited); $sum = 2150. All events are on
+    // CPU 0, where END runs, so the per-CPU sums seen are the whole sums. In @c only bash (2) is
+    // not skipped: @twice[bash] = 20.
+    expect(r.output).toBe(
+      [
+        'Attaching 2 probes...',
+        'bash/3: 150',
+        'vim/4: 2000',
+        'sum 2150',
+        '',
+        '',
+        '@c[vim]: 1',
+        '@c[zsh]: 1',
+        '@c[bash]: 2',
+        '@size[zsh, 5]: 7',
+        '@size[bash, 3]: 150',
+        '@size[vim, 4]: 2000',
+        '@twice[bash]: 20',
+        '',
+      ].join('\n'),
+    );
+  });
+
   test('str(arg0) reads a string argument from simulated memory; str(retval) too', () => {
     const events = [
       '{"probe": "kprobe:do_sys_open", "ts": 1, "comm": "cat", "args": [-100, "/etc/hosts"]}',

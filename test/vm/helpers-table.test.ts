@@ -69,6 +69,7 @@ const CASES: Record<string, Case> = {
   bpf_get_stack: { section: 'kprobe/f', code: 'r2 = r10\nr2 += -16\nr3 = 16\nr4 = 1\ncall bpf_get_stack\nr1 = *(u64 *)(r10 - 16)\nr0 += r1\nexit', options: { task: { kernelStack: [100n, 200n, 300n] } }, r0: 16 + 200 },
   bpf_tail_call: { section: 'socket', maps: '.map jt prog_array key=4 value=4 entries=1', code: 'r0 = 7\nr2 = jt ll\nr3 = 5\ncall bpf_tail_call\nexit', r0: 7 },
   bpf_loop: { section: 'socket', code: 'r1 = 3\nr2 = cb ll\nr3 = 0\nr4 = 0\ncall bpf_loop\nexit\ncb:\nr0 = 0\nexit', r0: 3 },
+  bpf_for_each_map_elem: { section: 'kprobe/f', maps: '.map h hash key=4 value=4 entries=4', code: 'r1 = h ll\nr2 = cb ll\nr3 = 0\nr4 = 0\ncall bpf_for_each_map_elem\nexit\ncb:\nr0 = 0\nexit', options: { maps: { h: [{ key: 1, value: 1 }, { key: 2, value: 2 }] } }, r0: 2 },
 };
 
 describe('one case per helper', () => {

@@ -257,3 +257,47 @@ describe('unknown helpers', () => {
     expect(r.fault?.message).toBe('insn 0 (line 2): call to unknown helper #9999');
   });
 });
+
+describe('bpf_for_each_map_elem', () => {
+  // Sums the values into the caller's stack slot (callback_ctx) and stops (returns 1) at a value of 99.
+  const program = (map: string) => `
+.map h hash key=4 value=8 entries=8
+.map a array key=4 value=8 entries=3
+.section kprobe/f
+  *(u64 *)(r10 - 8) = 0
+  r1 = ${map} ll
+  r2 = cb ll
+  r3 = r10
+  r3 += -8
+  r4 = 0
+  call bpf_for_each_map_elem
+  r1 = *(u64 *)(r10 - 8)
+  r1 <<= 8
+  r0 |= r1
+  exit
+cb:
+  r0 = *(u64 *)(r3 + 0)
+  r1 = *(u64 *)(r4 + 0)
+  r1 += r0
+  *(u64 *)(r4 + 0) = r1
+  r1 = r0
+  r0 = 0
+  if r1 != 99 goto out
+  r0 = 1
+out:
+  exit`;
+  const maps = (values: number[]) => ({ h: values.map((v, i) => ({ key: i + 1, value: v })), a: values.slice(0, 3).map((v, i) => ({ key: i, value: v })) });
+  it('calls the callback per element with the key, the value and the context; returns how many it visited', () => {
+    // (sum << 8) | visited: 5 + 6 + 7 = 18 over 3 elements.
+    expect(r0(runProgram(asm(program('h')), { maps: maps([5, 6, 7]) }))).toBe((18 << 8) | 3);
+    expect(r0(runProgram(asm(program('a')), { maps: maps([1, 2, 3]) }))).toBe((6 << 8) | 3);
+  });
+  it('stops when the callback returns 1 (the element that stops it counts)', () => {
+    expect(r0(runProgram(asm(program('h')), { maps: maps([5, 99, 7]) }))).toBe((104 << 8) | 2);
+  });
+  it('an empty hash map visits nothing; a non-zero flags argument is -EINVAL', () => {
+    expect(r0(runProgram(asm(program('h')), {}))).toBe(0);
+    const bad = program('h').replace('r4 = 0\n  call', 'r4 = 1\n  call');
+    expect(r0(runProgram(asm(bad), { maps: maps([1]) })) & 0xff).toBe(256 - 22);
+  });
+});

@@ -13,13 +13,16 @@ export class Frame {
   /** High-water mark, shown in the program header. */
   peak = 0;
 
+  /** `limit`: the bytes this function may use (a callback shares the 512 with its caller). */
+  constructor(private readonly limit = STACK_LIMIT) {}
+
   /** Reserves `size` bytes; returns the r10-relative offset (negative) of the lowest byte. */
   alloc(size: number, range: Range, what: string): number {
     const n = align8(Math.max(size, 1));
-    if (this.used + n > STACK_LIMIT) {
+    if (this.used + n > this.limit) {
       throw new CompileError(
         range,
-        `This probe needs more than the ${STACK_LIMIT}-byte eBPF stack (${what} needs ${n} more bytes with ${this.used} in use). Use shorter strings (str(p, 32)), fewer variables, or split the work across probes.`,
+        `This probe needs more than the ${STACK_LIMIT}-byte eBPF stack${this.limit < STACK_LIMIT ? ` (a for loop's body shares it with the rest of the probe)` : ''} (${what} needs ${n} more bytes with ${this.used} in use). Use shorter strings (str(p, 32)), fewer variables, or split the work across probes.`,
         'probe.stack-limit',
       );
     }

@@ -9,9 +9,9 @@ import type { TracepointFormat } from '../tracepoints';
 import type { TypeEnv } from '../typeenv';
 import type { Type } from '../types';
 import type { ActionTable } from './actions';
-import { AsmBuilder } from './emit';
+import { AsmBuilder, type AsmLine } from './emit';
 import { CompileError } from './errors';
-import { Frame } from './frame';
+import { Frame, STACK_LIMIT } from './frame';
 import type { MapPlan } from './maps';
 import type { AttachSpec } from './sections';
 
@@ -53,13 +53,18 @@ export interface Ops {
 
 export class Gen {
   readonly asm = new AsmBuilder();
-  readonly frame = new Frame();
+  /** The stack frame of the function being written (a callback has its own). */
+  frame = new Frame();
   private free = [...POOL];
+  /** Subprogram code (for-loop callbacks), placed after the program's own. */
+  readonly subprograms: AsmLine[] = [];
+  /** Every function's frame with its caller's, to check the stack they share. */
+  readonly callbackFrames: { frame: Frame; caller: Frame; range: Range }[] = [];
   /** Scratch variables: name → stack slot and type. */
   readonly vars = new Map<string, { off: number; type: Type }>();
   /** Innermost loop last: where break and continue go. */
   readonly loops: { brk: string; cont: string }[] = [];
-  readonly exitLabel: string;
+  exitLabel: string;
   /** Maps (by assembler name) this program touches. */
   readonly usedMaps = new Set<string>();
 
@@ -93,6 +98,48 @@ export class Gen {
 
   store(e: A.Expr, t: Type, off: number): void {
     this.ops.store(this, e, t, off);
+  }
+
+  /**
+   * Writes a callback subprogram: `body` runs with a fresh stack frame, registers and loop stack,
+   * its lines going after the program's own; variables, loops and the exit label come back after.
+   */
+  inSubprogram(range: Range, body: () => void): void {
+    const saved = { frame: this.frame, free: this.free, vars: new Map(this.vars), loops: this.loops.splice(0), exit: this.exitLabel };
+    const lines: AsmLine[] = [];
+    const restore = this.asm.divert(lines);
+    const frame = new Frame();
+    this.callbackFrames.push({ frame, caller: saved.frame, range });
+    this.frame = frame;
+    this.free = [...POOL];
+    try {
+      body();
+    } finally {
+      restore();
+      this.frame = saved.frame;
+      this.free = saved.free;
+      this.vars.clear();
+      for (const [k, v] of saved.vars) this.vars.set(k, v);
+      this.loops.splice(0, this.loops.length, ...saved.loops);
+      this.exitLabel = saved.exit;
+    }
+    this.subprograms.push(...lines);
+  }
+
+  /**
+   * The kernel's limit on a call chain: each frame rounded up to 32 bytes, all together at most
+   * 512. Throws a CompileError naming the loop whose body makes the chain too deep.
+   */
+  checkCallbackStacks(): void {
+    const up32 = (n: number): number => (Math.max(n, 1) + 31) & ~31;
+    const parent = new Map(this.callbackFrames.map((c) => [c.frame, c.caller]));
+    for (const c of this.callbackFrames) {
+      let total = 0;
+      for (let f: Frame | undefined = c.frame, guard = 0; f && guard < 64; f = parent.get(f), guard++) total += up32(f.peak);
+      if (total > STACK_LIMIT) {
+        throw new CompileError(c.range, `This for loop's body and the code around it together need ${total} bytes of the ${STACK_LIMIT}-byte eBPF stack (a callback's frame adds to its caller's). Use shorter strings or fewer variables.`, 'probe.stack-limit');
+      }
+    }
   }
 
   // ------------------------------------------------------------ registers and stack

@@ -147,6 +147,10 @@ export function compileProgram(env: ScriptEnv, info: ProbeInfo, probeIndex: numb
   g.place(g.exitLabel);
   g.ins('r0 = 0');
   g.ins('exit');
+  if (g.subprograms.length) {
+    g.checkCallbackStacks();
+    g.asm.append(g.subprograms);
+  }
 
   const internal = internalMapSpecs();
   const mapLines: string[] = [];

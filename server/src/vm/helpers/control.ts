@@ -66,6 +66,33 @@ export const CONTROL_HELPERS: Helper[] = [
       return BigInt(n);
     },
   },
+  {
+    id: 164,
+    name: 'bpf_for_each_map_elem',
+    run(m) {
+      const map = m.mapArg(m.arg(1), 'bpf_for_each_map_elem map');
+      const fn = m.arg(2);
+      const ctx = m.arg(3);
+      if (m.arg(4) !== 0n) return neg(ERRNO.EINVAL);
+      const slot = m.codeTarget(fn);
+      if (slot === undefined) fault('helper', `bpf_for_each_map_elem: r2 (0x${fn.toString(16)}) is not a function pointer (load one with lddw src=4 / "r2 = fn ll")`);
+      if (!map.elements) return neg(ERRNO.EINVAL);
+      // The key is handed over read-only, as the kernel passes the element's own key.
+      const key = m.mem.alloc('helper', `map '${map.spec.name}' key (bpf_for_each_map_elem)`, map.spec.keySize, false);
+      let n = 0;
+      try {
+        for (const e of map.elements()) {
+          if (!e.live()) continue; // deleted by an earlier callback
+          key.u8.set(e.key.subarray(0, map.spec.keySize));
+          n++;
+          if (m.invokeCallback(slot, [map.handle.base, key.base, e.value.base, ctx, 0n]) !== 0n) break;
+        }
+      } finally {
+        m.mem.retire(key);
+      }
+      return BigInt(n);
+    },
+  },
   ...([
     [4, 'bpf_probe_read'],
     [112, 'bpf_probe_read_user'],

@@ -85,6 +85,15 @@ export class ArrayMap implements VmMap {
     return { ...dumpHeader(this.spec), entries };
   }
 
+  elements(): { key: Uint8Array; value: Region; live(): boolean }[] {
+    const cpu = this.perCpu ? this.env.cpu() : 0;
+    return Array.from({ length: this.spec.maxEntries }, (_, i) => ({
+      key: Uint8Array.of(i & 0xff, (i >>> 8) & 0xff, (i >>> 16) & 0xff, i >>> 24),
+      value: this.regionFor(cpu, i),
+      live: () => true,
+    }));
+  }
+
   /** The bytes of element i on a CPU (for tests and the inspector). */
   valueBytes(i: number, cpu = 0): number[] {
     return bytesOf(this.regionFor(cpu, i));

@@ -105,6 +105,11 @@ export class HashMap implements VmMap {
     for (const r of e?.values ?? []) this.env.mem.retire(r);
   }
 
+  elements(): { key: Uint8Array; value: Region; live(): boolean }[] {
+    const cpu = this.perCpu ? this.env.cpu() : 0;
+    return [...this.elems].map(([k, e]) => ({ key: e.key, value: e.values[cpu], live: () => this.elems.get(k) === e }));
+  }
+
   /** The keys, in iteration order (for callers that clear or zero the map). */
   keys(): Uint8Array[] {
     return [...this.elems.values()].map((e) => e.key);

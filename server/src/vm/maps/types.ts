@@ -58,6 +58,8 @@ export interface VmMap {
   pop?(peek: boolean): Uint8Array | number;
   /** Sets every CPU's copy (map initialisation from the caller). */
   setAll?(key: Uint8Array, values: Uint8Array[]): number;
+  /** The elements in iteration order with the current CPU's value (bpf_for_each_map_elem). */
+  elements?(): { key: Uint8Array; value: Region; live(): boolean }[];
   dump(): MapDump;
 }
 
