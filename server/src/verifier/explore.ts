@@ -70,7 +70,10 @@ function isStateVisited(env: Env, st: VState, idx: number): boolean {
       return true;
     }
     if (addNew) sl.misses++;
-    if (sl.branches === 0 && sl.misses > sl.hits * 3 + 3) {
+    // States that keep missing are dropped (paths still pending keep them through their parent
+    // links); may_goto checkpoints still being explored get more chances.
+    const n = mayGoto && sl.branches > 0 ? 64 : 3;
+    if (sl.misses > sl.hits * n + n) {
       list.splice(i, 1);
       env.liveStates--;
       i--;
