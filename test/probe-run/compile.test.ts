@@ -47,6 +47,7 @@ const CONSTRUCTS: Record<string, string> = {
   'buf(): constant and run-time lengths, an array, a map key': 'struct pkt { unsigned char h[6]; } kprobe:f { printf("%r %r %r\\n", buf(arg0, 16), buf(arg1, arg2), buf(((struct pkt *)arg3)->h)); @b[buf(arg0, 8)] = count(); }',
   'join(): an argv array, the default and a custom separator': 'tracepoint:syscalls:sys_enter_execve { join(args->argv); } kprobe:f { join(arg0, ", "); } uprobe:/bin/bash:readline { join(arg1); }',
   'for over a map (bpf_for_each_map_elem with a callback), $kv.0 and $kv.1, break and continue': 'kprobe:f { @m[comm, pid] = count(); @v[arg0] = arg1; $n = 0; for ($kv : @m) { if ($kv.1 > 5) { continue; } $n += $kv.1; printf("%s %d\\n", $kv.0.0, $kv.1); } for ($e : @v) { if ($e.0 == arg2) { break; } @seen[$e.0] = $e.1 + $n; } }',
+  'address-of: a $variable and a field through a pointer': 'struct s { long a; long b; } kprobe:f { $x = arg0; $p = &$x; @v = *$p; $q = (struct s *)arg1; @f = (uint64)&$q->b; }',
   'bitwise and (not the address-of)': 'kprobe:f { @a = arg0 & 0xff; $m = arg1; $m &= 6; @b[$m & arg2] = count(); if (arg0&1) { @odd = count(); } }',
 };
 
@@ -161,7 +162,7 @@ describe('what the compiler refuses, it names', () => {
     ['fentry:vfs_read { @x = count(); }', /fentry probes are not supported/],
     ['kprobe:f { @x = arg40; }', /arg40 is not supported.*at most 32 arguments on the stack/],
     ['usdt:/bin/bash:probe { @x = arg0; }', /usdt arguments/],
-    ['kprobe:f { $x = 1; $p = &$x; }', /address with "&"/],
+    ['kprobe:f { @m = 1; $p = &@m; }', /Taking the address of this with "&" is not supported.*a \$variable \(&\$x\) or of a field through a pointer/],
     ['kprobe:f { @h = hist(arg0, 6); }', /second argument \(sub-buckets per power of two\) must be 0 to 5, not 6/],
     ['kprobe:f { @h = hist(arg0, 1); } kprobe:g { @h = hist(arg0, 2); }', /different hist\(\) sub-bucket counts/],
     ['kprobe:f { $a = str(arg0); $b = str(arg1); $c = str(arg2); $d = str(arg3); $e = str(arg4); $f = str(arg5); $g = comm; $h = str(arg0); @x[$a, $b, $c, $d, $e, $f, $g, $h] = count(); }', /more than the 512-byte eBPF stack/],

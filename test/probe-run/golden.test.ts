@@ -323,6 +323,13 @@ END {
     );
   });
 
+  test('address-of: &$x reads back through the pointer; &$p->f is the pointer plus the offset', () => {
+    const script = 'struct s { long a; long b; } kprobe:f { $x = arg0 * 7; $p = &$x; printf("%d %d\\n", *$p, *(&$x)); $q = (struct s *)0x1000; printf("%lx %lx\\n", &$q->b, (uint64)&$q->a); }';
+    const r = run(script, '{"probe": "kprobe:f", "ts": 1, "args": [5]}');
+    // 5 × 7 = 35 both ways; b is 8 bytes into struct s: 0x1008; a at 0x1000.
+    expect(r.output).toBe('Attaching 1 probe...\n35 35\n1008 1000\n\n\n');
+  });
+
   test('str(arg0) reads a string argument from simulated memory; str(retval) too', () => {
     const events = [
       '{"probe": "kprobe:do_sys_open", "ts": 1, "comm": "cat", "args": [-100, "/etc/hosts"]}',

@@ -222,8 +222,25 @@ function unaryInt(g: Gen, e: A.Unary): number {
       return r;
     }
     case '&':
-      throw unsupported(e.range, 'Taking an address with "&"');
+      return addressOf(g, e);
   }
+}
+
+/**
+ * `&$x` is the variable's place on the stack (valid while the probe runs, read back through
+ * probe_read like any address); `&p->f` is the pointer plus the field's offset, with nothing read.
+ */
+function addressOf(g: Gen, e: A.Unary): number {
+  const o = e.operand;
+  if (o.kind === 'Var') {
+    const v = varSlot(g, o);
+    const r = g.acquire(e.range);
+    g.ins(`r${r} = r10`, `&${o.name}`);
+    g.ins(`r${r} += ${v.off}`);
+    return r;
+  }
+  if (o.kind === 'Field' && !isArgs(o.object)) return fieldAddress(g, o);
+  throw unsupported(e.range, 'Taking the address of this with "&"', 'the compiler takes the address of a $variable (&$x) or of a field through a pointer (&$p->f)');
 }
 
 /** x++, ++x, x--, --x on a $variable or a map; returns the value the expression has. */

@@ -23,6 +23,8 @@ function pad(s: string, width: number, left: boolean, zero: boolean): string {
 function intOf(v: Value | undefined): bigint {
   if (!v) return 0n;
   if (v.kind === 'int') return v.value;
+  // A pointer printed with an integer conversion prints its address.
+  if (v.kind === 'sym' && v.raw !== undefined) return v.raw;
   return 0n;
 }
 

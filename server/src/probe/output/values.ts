@@ -19,8 +19,8 @@ export const KEY_INDENT = 4;
 export type Value =
   | { kind: 'int'; value: bigint }
   | { kind: 'str'; text: string }
-  /** Resolved text (symbols, probe names, stacks): quoted in JSON like strings. */
-  | { kind: 'sym'; text: string }
+  /** Resolved text (symbols, probe names, stacks): quoted in JSON like strings. `raw`: the address, for %d/%x. */
+  | { kind: 'sym'; text: string; raw?: bigint }
   | { kind: 'tuple'; elems: Value[] }
   | { kind: 'array'; elems: Value[] };
 
@@ -82,8 +82,10 @@ export function decodeValue(t: Type, bytes: Uint8Array, at: number, r: Resolver,
       }
       return { kind: 'array', elems };
     }
-    case 'pointer':
-      return { kind: 'sym', text: `0x${readU64(bytes, at).toString(16)}` };
+    case 'pointer': {
+      const raw = readU64(bytes, at);
+      return { kind: 'sym', text: `0x${raw.toString(16)}`, raw };
+    }
     case 'ksym':
     case 'usym':
       return { kind: 'sym', text: r.ksym(readU64(bytes, at)) };
