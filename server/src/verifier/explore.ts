@@ -211,6 +211,9 @@ function checkAtomic(env: Env, st: VState, insn: Insn, form: InsnForm | undefine
   if (form.atomic!.fetch) {
     loadReg = cmpxchg ? 0 : insn.src;
     checkDst(loadReg);
+    // check_reg_arg(DST_OP) marks the register unknown before the memory is checked, even when
+    // it is also the base register.
+    setReg(st, loadReg, unknownScalar(idx));
   }
   checkMemAccess(env, st, { regno: insn.dst, off: insn.off, size, write: false, valueRegno: loadReg, strict: true, at: idx });
   checkMemAccess(env, st, { regno: insn.dst, off: insn.off, size, write: true, valueRegno: -1, strict: true, at: idx });
