@@ -175,3 +175,13 @@ out:
     expect(verify(prog(text), opts).accepted).toBe(false);
   });
 });
+
+describe('plain descriptions for the inspector', () => {
+  test('registers and stack slots', async () => {
+    const { describeRegs, describeStack } = await import('../../server/src/verifier/index');
+    const p = prog('.section socket\n  r6 = 5\n  *(u64 *)(r10 - 8) = r6\n  *(u32 *)(r10 - 12) = 0\n  *(u64 *)(r10 - 24) = r1\n  r0 = 0\n  exit\n');
+    const st = verify(p).states[4]!;
+    expect(describeRegs(st, p)).toEqual(['r1: ctx()', 'r6: scalar 5', 'r10: fp']);
+    expect(describeStack(st, p)).toEqual(['fp-8: spilled scalar 5', 'fp-16: 4 zero byte(s), 4 unwritten', 'fp-24: spilled ctx()']);
+  });
+});

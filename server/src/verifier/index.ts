@@ -95,3 +95,33 @@ export function formatRegState(st: VState, regno: number, program: Pick<Program,
   const r = frame.regs[regno];
   return `r${regno}: ${style === 'kernel' ? formatRegKernel(r, program.maps, frame.frameno) : formatRegFriendly(r, program.maps)}`;
 }
+
+/** Every initialised register of the current frame in plain words, e.g. `r1: ctx()`, for inlay hints and the inspector. */
+export function describeRegs(st: VState, program: Pick<Program, 'maps'>): string[] {
+  const frame = st.frames[st.frames.length - 1];
+  const out: string[] = [];
+  frame.regs.forEach((r, i) => {
+    if (r.type !== 'not_init') out.push(`r${i}: ${formatRegFriendly(r, program.maps)}`);
+  });
+  return out;
+}
+
+/** The written stack slots of the current frame, highest first: `fp-8: spilled scalar 5`, `fp-16: 8 bytes of data`. */
+export function describeStack(st: VState, program: Pick<Program, 'maps'>): string[] {
+  const frame = st.frames[st.frames.length - 1];
+  const out: string[] = [];
+  frame.stack.forEach((slot, spi) => {
+    if (!slot || slot.types === '????????') return;
+    const at = `fp-${(spi + 1) * 8}`;
+    if (slot.types[7] === 'r' && slot.spill) {
+      const bytes = slot.types.split('').filter((c) => c === 'r').length;
+      out.push(`${at}: spilled ${formatRegFriendly(slot.spill, program.maps)}${bytes < 8 ? ` (${bytes} bytes)` : ''}`);
+      return;
+    }
+    const zero = slot.types.split('').filter((c) => c === '0').length;
+    const misc = slot.types.split('').filter((c) => c === 'm').length;
+    const parts = [zero ? `${zero} zero byte(s)` : '', misc ? `${misc} byte(s) of data` : '', 8 - zero - misc ? `${8 - zero - misc} unwritten` : ''].filter(Boolean);
+    out.push(`${at}: ${parts.join(', ')}`);
+  });
+  return out;
+}
