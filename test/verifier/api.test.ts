@@ -185,3 +185,15 @@ describe('plain descriptions for the inspector', () => {
     expect(describeStack(st, p)).toEqual(['fp-8: spilled scalar 5', 'fp-16: 4 zero byte(s), 4 unwritten', 'fp-24: spilled ctx()']);
   });
 });
+
+describe('time budget for editors', () => {
+  test('a long walk stops with a warning instead of a verdict', () => {
+    const p = prog('.section socket\n  r0 = 0\nl:\n  r0 += 1\n  if r0 != 0 goto l\n  exit\n');
+    const v = verify(p, { timeBudgetMs: 20 });
+    expect(v.accepted).toBe(false);
+    expect(v.verdict).toBe('unknown');
+    expect(v.findings[0].code).toBe('verifier.timeout');
+    expect(v.findings[0].severity).toBe('warning');
+    expect(v.stats.processed).toBeLessThan(1_000_000);
+  });
+});

@@ -158,6 +158,8 @@ function explain(p: Program, progType: ProgType, f: Failure, dialect: DiagDialec
       return { message: `this pointer arithmetic is not allowed: ${e.lines[e.lines.length - 1]}.`, related: origin(p, r, regno ?? 0) };
     case 'infinite-loop':
       return { message: 'this loop can run forever: the state at the top of the loop repeats exactly.' };
+    case 'timeout':
+      return { message: `${e.lines[0]}: the verdict is unknown (a long or unbounded loop?).` };
     case 'too-large':
       return { message: 'the verifier gave up after processing 1,000,000 instructions: a loop whose bound it cannot prove, or too many paths.' };
     case 'unreachable':
@@ -229,7 +231,7 @@ export function diagnose(p: Program, progType: ProgType, f: Failure, env: Env | 
   const ex = explain(p, progType, f, dialect);
   return {
     range: rangeOf(p, f.insn),
-    severity: 'error',
+    severity: f.error.code === 'timeout' ? 'warning' : 'error',
     message: ex.message,
     kernelText: f.error.lines.join('\n'),
     code: `verifier.${f.error.code}`,

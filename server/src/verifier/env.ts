@@ -21,6 +21,11 @@ export interface VerifyOptions {
   nrCpus?: number;
   /** Source dialect, for the text of suggested fixes. */
   dialect?: 'llvm' | 'mnemonic';
+  /**
+   * Stop after this many milliseconds (for editors that verify on every keystroke). The result is
+   * then a 'timeout' finding, not the kernel's verdict.
+   */
+  timeBudgetMs?: number;
 }
 
 export const INSN_LIMIT = 1_000_000;
@@ -71,6 +76,8 @@ export class Env {
   readonly usedLookups = new Set<number>();
   /** Registers the instruction being verified needs exactly (a decided branch, a size argument...). */
   preciseMask = 0;
+  /** performance.now() after which the walk stops (Infinity: never). */
+  readonly deadline: number;
 
   constructor(
     readonly insns: readonly Insn[],
@@ -88,6 +95,7 @@ export class Env {
     this.records = new Array(insns.length);
     this.stackDepth = cfg.subprogs.map(() => 0);
     this.logLines = options.log ? [] : undefined;
+    this.deadline = options.timeBudgetMs !== undefined ? performance.now() + options.timeBudgetMs : Infinity;
   }
 
   newId(): number {

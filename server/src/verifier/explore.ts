@@ -398,6 +398,9 @@ export function explore(env: Env): Failure | undefined {
       if (++env.insnProcessed > env.insnLimit) {
         reject('too-large', `BPF program is too large. Processed ${env.insnProcessed} insn`);
       }
+      if ((env.insnProcessed & 0xfff) === 0 && performance.now() > env.deadline) {
+        reject('timeout', `verification stopped after ${env.options.timeBudgetMs} ms (${env.insnProcessed} instructions processed); the kernel would go on up to ${env.insnLimit}`);
+      }
       let next: number;
       if (env.cfg.prunePoint[idx] && isStateVisited(env, st, idx)) {
         env.log(popped ? `from ${prev} to ${idx}: safe` : `${idx}: safe`);

@@ -26,6 +26,8 @@ export interface VerifyStats {
 
 export interface VerifyResult {
   accepted: boolean;
+  /** 'unknown' when the time budget ran out before a verdict. */
+  verdict: 'accepted' | 'rejected' | 'unknown';
   findings: Finding[];
   /** The state before each instruction slot on the first paths that reached it (undefined: never reached). */
   states: (VState | undefined)[];
@@ -80,6 +82,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   }
   return {
     accepted: !failure,
+    verdict: !failure ? 'accepted' : failure.error.code === 'timeout' ? 'unknown' : 'rejected',
     findings,
     states,
     allStates,

@@ -48,7 +48,8 @@ export type RejectCode =
   | 'too-complex'
   | 'ld-abs'
   | 'atomic'
-  | 'unsupported';
+  | 'unsupported'
+  | 'timeout';
 
 export interface RejectInfo {
   /** The register the message is about. */
