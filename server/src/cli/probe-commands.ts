@@ -37,6 +37,9 @@ export function compileCommand(args: string[], io: Io): number {
   return EXIT_OK;
 }
 
+/** What event findings name when the workload was generated (no --events). */
+const GENERATED = '(generated events)';
+
 const PROBE_USAGE = 'ebpf-studio probe SCRIPT.bt [--events FILE.jsonl] [--format text|json] [--seed N]';
 
 export function probeCommand(args: string[], io: Io): number {
@@ -48,7 +51,8 @@ export function probeCommand(args: string[], io: Io): number {
   if (seed !== undefined && (!Number.isInteger(seed) || seed < 0)) throw new UsageError('--seed must be a whole number');
   const r = runScript(text, { file, events, eventsFile, format, seed });
   printFindings(io, file, r.findings);
-  if (eventsFile) printFindings(io, eventsFile, r.eventFindings);
+  // Problems with event lines are reported against the events file (or the generated workload).
+  printFindings(io, eventsFile ?? GENERATED, r.eventFindings);
   io.out(r.output);
   return hasErrors(r.findings) || hasErrors(r.eventFindings) ? EXIT_INPUT : EXIT_OK;
 }

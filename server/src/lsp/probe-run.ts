@@ -1,9 +1,11 @@
 // ebpf/run for bpftrace scripts: the probe runner drives the compiled probes with events (from a
 // JSON Lines file or a generated workload); its output is what bpftrace would print. Maps and
-// histograms for the inspector are read back from that printed output, so the panel shows exactly
+// histograms for the inspector come from the run's own map summaries, so the panel shows exactly
 // the numbers bpftrace prints (per-CPU values summed, histogram buckets labelled as bpftrace does).
-import { formatFinding } from '../core/types';
-import { runScript } from '../probe/run';
+// Problems with the events file are reported against that file (name:line:col), the script's
+// against the script.
+import { formatFinding, type Finding } from '../core/types';
+import { runScript, type MapSummary, type RunScriptResult } from '../probe/run';
 import type { Histogram, MapContents, RunResult } from '../protocol';
 import type { EditorSettings } from '../editor/types';
 import { failedRun } from './run';
@@ -17,47 +19,51 @@ export interface ScriptRunInput {
   settings: EditorSettings;
 }
 
-const MAP_LINE = /^(@[A-Za-z0-9_]*)(?:\[(.*)\])?: ?(.*)$/;
-const BUCKET_LINE = /^(\[[^\]]*[\])]|\([^)]*\))\s+(\d+)\s*\|/;
-const MAX_LINES = 200_000;
+/** Events-file errors listed in a failed run's message, at most. */
+const MAX_LISTED = 20;
 
 const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')];
 
-/** Maps and histograms as printed: `@m[key]: value` lines and `@h:` followed by bucket rows. */
-export function readPrintedMaps(lines: readonly string[]): { maps: MapContents[]; histograms: Histogram[] } {
-  const maps = new Map<string, MapContents>();
+/** The run's maps for the inspector: plain maps as key/value text, hist/lhist maps as bucket bars. */
+export function inspectorMaps(summaries: readonly MapSummary[]): { maps: MapContents[]; histograms: Histogram[] } {
+  const maps: MapContents[] = [];
   const histograms: Histogram[] = [];
-  for (let i = 0; i < lines.length && i < MAX_LINES; i++) {
-    const m = MAP_LINE.exec(lines[i]);
-    if (!m) continue;
-    const [, name, key, value] = m;
-    if (value === '' && BUCKET_LINE.test(lines[i + 1] ?? '')) {
-      const h: Histogram = { map: name, buckets: [] };
-      if (key !== undefined) h.key = key;
-      for (i++; i < lines.length && BUCKET_LINE.test(lines[i]); i++) {
-        const b = BUCKET_LINE.exec(lines[i])!;
-        h.buckets.push({ label: b[1], count: Number(b[2]) });
+  for (const s of summaries) {
+    if (s.kind !== 'value') {
+      for (const e of s.entries) {
+        const h: Histogram = { map: s.name, buckets: (e.buckets ?? []).map((b) => ({ label: b.label, count: b.count })) };
+        if (e.key.length) h.key = e.key.join(', ');
+        histograms.push(h);
       }
-      i--;
-      histograms.push(h);
       continue;
     }
-    let map = maps.get(name);
-    if (!map) {
-      map = { name, type: key === undefined ? 'array' : 'hash', keySize: 0, valueSize: 0, entries: [], display: { kind: 'plain', keyFormat: 'string', valueFormat: 'string' } };
-      maps.set(name, map);
+    if (!s.entries.length) continue;
+    const keyed = s.entries.some((e) => e.key.length > 0);
+    const map: MapContents = { name: s.name, type: keyed ? 'hash' : 'array', keySize: 0, valueSize: 0, entries: [], display: { kind: 'plain', keyFormat: 'string', valueFormat: 'string' } };
+    for (const e of s.entries) {
+      const k = utf8(e.key.join(', '));
+      const v = utf8(e.value);
+      map.keySize = Math.max(map.keySize, k.length);
+      map.valueSize = Math.max(map.valueSize, v.length);
+      map.entries.push({ key: k, value: v });
     }
-    const k = utf8(key ?? '');
-    const v = utf8(value);
-    map.keySize = Math.max(map.keySize, k.length);
-    map.valueSize = Math.max(map.valueSize, v.length);
-    map.entries.push({ key: k, value: v });
+    maps.push(map);
   }
-  return { maps: [...maps.values()], histograms };
+  return { maps, histograms };
+}
+
+/**
+ * What the run found, as "file:line:col: severity: message" lines: its own warnings about the
+ * script (the checker's are the document's diagnostics already) and everything about the events
+ * file, under that file's name.
+ */
+function runFindingLines(r: RunScriptResult, scriptName: string, eventsName: string): string[] {
+  const fromRun = (f: Finding): boolean => f.code === 'probe.run' && f.severity !== 'error';
+  return [...r.findings.filter(fromRun).map((f) => formatFinding(scriptName, f)), ...r.eventFindings.map((f) => formatFinding(eventsName, f))];
 }
 
 export function runProbeScript(input: ScriptRunInput): RunResult {
-  let r: ReturnType<typeof runScript>;
+  let r: RunScriptResult;
   try {
     r = runScript(input.text, {
       file: input.file,
@@ -68,11 +74,20 @@ export function runProbeScript(input: ScriptRunInput): RunResult {
   } catch (e) {
     return failedRun(`the script could not run: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const eventError = r.eventFindings.find((f) => f.severity === 'error');
-  if (eventError) return failedRun(`events file: ${formatFinding(input.events?.name ?? 'events', eventError)}`);
+  const scriptName = input.file ?? 'script';
+  const eventsName = input.events?.name ?? 'events';
+  const eventErrors = r.eventFindings.filter((f) => f.severity === 'error');
+  if (eventErrors.length) {
+    const listed = eventErrors.slice(0, MAX_LISTED).map((f) => formatFinding(eventsName, f));
+    if (eventErrors.length > MAX_LISTED) listed.push(`... and ${eventErrors.length - MAX_LISTED} more`);
+    return failedRun(`events file: ${listed.join('\n')}`);
+  }
   const error = r.findings.find((f) => f.severity === 'error');
   const output = r.output.replace(/\n+$/, '').split('\n');
-  const { maps, histograms } = readPrintedMaps(output);
+  // Warnings (about the script, the events file's lines, programs the VM stopped) follow the
+  // output bpftrace would print, each naming its file and line.
+  output.push(...runFindingLines(r, scriptName, eventsName));
+  const { maps, histograms } = inspectorMaps(r.maps);
   const result: RunResult = { ok: !error, r0: '0', progType: 'bpftrace', insnCount: 0, registers: [], frames: [], maps, output, histograms };
   if (error) result.error = { message: error.message, line: error.range.start.line, col: error.range.start.col };
   return result;

@@ -324,10 +324,21 @@ export function formatMapJson(plan: MapPlan, entries: RawEntry[], r: Resolver, o
   return wrap('map', rows.map((row) => ({ key: row.key, json: valueJson(row.value) })));
 }
 
+export interface SummaryRow {
+  key: string[];
+  /** The value as bpftrace prints it (hist/lhist: its bucket lines). */
+  value: string;
+  /** hist/lhist: the buckets bpftrace prints, labelled as it labels them. */
+  buckets?: { label: string; count: number }[];
+}
+
 /** One row per key, as text: the key's parts and the value as bpftrace would print it. */
-export function summarizeMap(plan: MapPlan, entries: RawEntry[], r: Resolver): { key: string[]; value: string }[] {
+export function summarizeMap(plan: MapPlan, entries: RawEntry[], r: Resolver): SummaryRow[] {
   if (plan.agg === 'hist' || plan.agg === 'lhist') {
-    return histRows(plan, entries, r).map((row) => ({ key: row.key.map(valueText), value: histLines(buckets(plan, row), 1, plan) }));
+    return histRows(plan, entries, r).map((row) => {
+      const bs = buckets(plan, row);
+      return { key: row.key.map(valueText), value: histLines(bs, 1, plan), buckets: bs.map((b) => ({ label: b.label, count: Number(b.count) })) };
+    });
   }
   if (plan.agg === 'avg' || plan.agg === 'stats') {
     return statsRows(plan, entries, r).map((row) => ({

@@ -13,7 +13,7 @@ import { symbolAddress } from '../compile/symbols';
 import { canonicalName } from '../compile/sections';
 import { formatPrintf } from '../output/printf';
 import { strftime } from '../output/strftime';
-import { summarizeMap } from '../output/maps';
+import { summarizeMap, type SummaryRow } from '../output/maps';
 import { decodeValue, readCString, readU64, type Resolver, type Value } from '../output/values';
 import { createWriter, type OutputFormat, type OutputWriter } from '../output/writer';
 import { globMatch } from '../tracepoints';
@@ -41,8 +41,10 @@ export interface RunOptions extends Omit<CompileOptions, 'ncpus'> {
 
 export interface MapSummary {
   name: string;
-  /** Entries in bpftrace's print order; values as bpftrace prints them (hist/lhist: their bucket lines). */
-  entries: { key: string[]; value: string }[];
+  /** hist/lhist maps: every entry has its buckets. */
+  kind: 'hist' | 'lhist' | 'value';
+  /** Entries in bpftrace's print order; values as bpftrace prints them (hist/lhist: their bucket lines and buckets). */
+  entries: SummaryRow[];
 }
 
 export interface RunScriptResult {
@@ -245,7 +247,7 @@ class Run {
 
   summaries(): MapSummary[] {
     const r = this.resolver();
-    return this.sc.maps.map((plan) => ({ name: plan.name, entries: summarizeMap(plan, this.store.entries(plan.sym), r) }));
+    return this.sc.maps.map((plan) => ({ name: plan.name, kind: plan.agg === 'hist' || plan.agg === 'lhist' ? plan.agg : 'value', entries: summarizeMap(plan, this.store.entries(plan.sym), r) }));
   }
 
 }
