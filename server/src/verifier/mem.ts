@@ -428,10 +428,29 @@ function checkMapAccessType(flags: number, valueSize: number, off: number, size:
   if (!write && flags & BPF_F_WRONLY_PROG) reject('invalid-mem-access', `read from map forbidden, value_size=${valueSize} off=${off} size=${size}`);
 }
 
-/** bpf_sock fields readable through socket pointers (bpf_sock_is_valid_access). */
+/** struct bpf_sock fields that may be read narrowly (any power-of-two size up to 4). */
+const SOCK_NARROW: readonly [number, number][] = [[4, 4], [8, 4], [12, 4], [44, 4], [76, 4], [24, 4], [28, 16], [52, 4], [56, 16], [72, 4]];
+
+/** bpf_sock_is_valid_access and its sock_common / tcp_sock variants. */
+function sockFieldOk(kind: string, off: number, size: number): boolean {
+  if (kind === 'tcp_sock') {
+    if (off < 0 || off >= 112 || off % size !== 0) return false;
+    return off === 80 || off === 88 ? size === 8 : size === 4;
+  }
+  if (kind === 'sock_common' && off >= 8 && off < 24) return false; // type .. priority
+  if (off < 0 || off >= 80 || off % size !== 0) return false;
+  const narrow = (width: number) => size <= width && (size & (size - 1)) === 0;
+  if (SOCK_NARROW.some(([start, len]) => off >= start && off < start + len)) return narrow(4);
+  if (off >= 48 && off < 50) return size === 4 ? true : narrow(2); // dst_port (__be16 + padding)
+  if (off >= 50 && off < 52) return false;
+  return size === 4;
+}
+
 function checkSockAccess(reg: PtrReg, regno: number, off: number, size: number): void {
-  const sockSize = reg.type === 'sock' && reg.kind === 'tcp_sock' ? 112 : 80;
-  if (off < 0 || off >= sockSize || off % size !== 0 || size > 8) {
+  if (reg.v.smin < 0n) {
+    reject('negative-index', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, { reg: regno });
+  }
+  if (!sockFieldOk(reg.type === 'sock' ? reg.kind : 'sock', off, size)) {
     reject('invalid-mem-access', `R${regno} invalid ${regTypeName(reg)} access off=${off} size=${size}`, { reg: regno });
   }
 }
