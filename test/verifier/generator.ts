@@ -2,7 +2,7 @@
 // or two instructions (offsets, immediates, registers, sizes, operations, widths, dropped
 // checks), so the results sit near the boundary between accepted and rejected.
 import type { Insn, Program } from '../../server/src/core/types';
-import { FORMS_BY_OPCODE } from '../../server/src/isa/table';
+
 
 /** mulberry32: small, fast, reproducible. */
 export function rng(seed: number): () => number {
@@ -136,4 +136,3 @@ export function scalarProgramText(r: () => number, length: number): string {
   return `.section socket\n${lines.join('\n')}\n`;
 }
 
-export { FORMS_BY_OPCODE };

@@ -4,7 +4,7 @@ import type { Insn } from '../core/types';
 import { CLASS, type AluOpName, type InsnForm } from '../isa/table';
 import { assignIdBeforeMov, checkDst, getReg, isPointerValue, needPrecise, readReg, setReg, type Env } from './env';
 import { fls64, S64_MAX, S64_MIN, u64 } from './num';
-import { Reject, reject } from './reject';
+import { reject } from './reject';
 import { isNullable, isPacketPtr, regTypeName, type PtrReg, type RegState, type ScalarReg } from './reg';
 import {
   scalarAlu, scalarConst, scalarEndian, scalarUnknown, signExtend, signExtend32, syncInPlace, zext32,
@@ -276,7 +276,7 @@ function adjustPtr(env: Env, st: VState, insn: Insn, form: InsnForm, op: AluOpNa
       reject('ptr-arith', `R${dstno} pointer arithmetic with ${ALU_STRING[form.alu!.code >> 4]} operator prohibited`, { reg: dstno });
   }
   checkSaneOffset(result.v, result.off, typeName);
-  if (!env.bypassSpecV1) sanitizeBounds(env, st, dstno, result);
+  if (!env.bypassSpecV1) sanitizeBounds(env, dstno, result);
   setReg(st, dstno, result);
 }
 
@@ -329,8 +329,7 @@ function ptrVarSub(p: Scalar, off: Scalar): Scalar {
 }
 
 /** sanitize_check_bounds: unprivileged pointer arithmetic must stay inside the object. */
-function sanitizeBounds(env: Env, st: VState, dstno: number, r: PtrReg): void {
-  void st;
+function sanitizeBounds(env: Env, dstno: number, r: PtrReg): void {
   if (r.type === 'stack') {
     if (!tnumIsConst(r.v.var)) {
       reject('ptr-arith', `R${dstno} variable stack access prohibited for !root, var_off=${tnumStr(r.v.var)} off=${r.off}`, { reg: dstno });
@@ -349,4 +348,3 @@ function sanitizeBounds(env: Env, st: VState, dstno: number, r: PtrReg): void {
   }
 }
 
-export { Reject };

@@ -436,3 +436,16 @@ export function checkStackDepth(env: Env): void {
   };
   visit(0, 0, 1);
 }
+
+/** A bpf-to-bpf call: only loaders with CAP_BPF may make them. Returns the callee's first instruction. */
+export function checkLocalCallAt(env: Env, st: VState, insn: Insn, idx: number): number {
+  if (!env.privileged) reject('unsupported', 'function calls to other bpf functions are allowed for CAP_BPF');
+  return checkLocalCall(env, st, insn, idx);
+}
+
+/** BPF_EXIT: leave a subprogram, or end the path with the main program's exit checks (-1). */
+export function checkExit(env: Env, st: VState): number {
+  if (st.frames.length > 1) return exitLocalCall(st);
+  checkMainExit(env, st);
+  return -1;
+}

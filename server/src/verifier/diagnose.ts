@@ -9,7 +9,7 @@ import { helperName } from '../isa/helpers';
 import { helperProto } from '../isa/helper-protos';
 import type { Env } from './env';
 import type { Failure } from './explore';
-import { describeScalar, formatRegFriendly, isNullable, isPointer, regTypeName, type RegState } from './reg';
+import { describeScalar, formatRegFriendly, isPointer, regTypeName, type RegState } from './reg';
 import { curFrame, pathSteps, type VState } from './state';
 
 export type DiagDialect = 'llvm' | 'mnemonic';
@@ -278,4 +278,3 @@ export function lintWarnings(p: Program, env: Env): Finding[] {
   return out;
 }
 
-export { isNullable };

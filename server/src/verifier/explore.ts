@@ -4,7 +4,6 @@
 import type { Insn } from '../core/types';
 import { CLASS, JMP, MODE, type InsnForm } from '../isa/table';
 import { checkAlu } from './alu';
-import { checkExit, checkHelperCallAt, checkLocalCallAt } from './calls-glue';
 import { mayUseLdAbs } from './ctx-access';
 import { checkDst, getReg, isPointerValue, readReg, setReg, JMP_SEQ_LIMIT, type Env } from './env';
 import { loopKey, statesEqual, statesMaybeLooping } from './equiv';
@@ -13,7 +12,7 @@ import { formatFrameKernel, formatStateKernel, kernelInsnLine } from './log';
 import { checkLoad, checkMemAccess, checkPtrOffReg } from './mem';
 import { Reject, reject } from './reject';
 import { constScalar, notInit, ptrBase, regTypeName, unknownScalar, type PtrReg } from './reg';
-import { checkStackDepth } from './call';
+import { checkExit, checkHelperCall, checkLocalCallAt, checkStackDepth } from './call';
 import { scalarEquals } from './scalar';
 import { cloneState, curFrame, newFrame, pushPath, snapshotState, type StoredState, type TrailStep, type VState } from './state';
 
@@ -275,7 +274,7 @@ function jumpStep(env: Env, st: VState, insn: Insn, form: InsnForm | undefined, 
     }
     if (insn.src === 1) return checkLocalCallAt(env, st, insn, idx);
     if (insn.src === 2) reject('unsupported', 'kernel function calls are not modelled');
-    checkHelperCallAt(env, st, insn, idx);
+    checkHelperCall(env, st, insn, idx);
     return idx + 1;
   }
   if (op === JMP.JA) {
@@ -284,7 +283,7 @@ function jumpStep(env: Env, st: VState, insn: Insn, form: InsnForm | undefined, 
   }
   if (op === JMP.EXIT) {
     if (!form || jmp32) reject('reserved-fields', 'BPF_EXIT uses reserved fields');
-    return checkExit(env, st, idx);
+    return checkExit(env, st);
   }
   if (op === JMP.JCOND) {
     if (!form || jmp32) reject('reserved-fields', `invalid may_goto imm ${insn.imm}`);

@@ -10,7 +10,7 @@ import { isNullable, isPacketPtr, isPointer, type PtrReg, type RegState, type Sc
 import { isInconsistent, scalarAlu, scalarConst, sync, syncInPlace, zext32, type Scalar } from './scalar';
 import { cloneState, curFrame, mapAllRegs, type VState } from './state';
 import {
-  tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumOverlap, tnumSubreg, tnumWithSubreg, TNUM_UNKNOWN, type Tnum,
+  tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumOverlap, tnumSubreg, tnumWithSubreg, type Tnum,
 } from './tnum';
 
 const MAX_PACKET_OFF = 0xffff;
@@ -412,4 +412,3 @@ export function checkCondJump(env: Env, st: VState, insn: Insn, form: InsnForm |
   return outcome;
 }
 
-export { TNUM_UNKNOWN };

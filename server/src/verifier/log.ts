@@ -2,9 +2,8 @@
 // (`(b7) r0 = 0`, `if r1 > 0x5 goto pc+2`) and register states as print_verifier_state does.
 import type { Insn, MapSpec } from '../core/types';
 import { helperName } from '../isa/helpers';
-import { CLASS, type InsnForm } from '../isa/table';
+import type { InsnForm } from '../isa/table';
 import { formatRegKernel, type RegState } from './reg';
-import { formatRanges } from './scalar';
 import { STACK, type Frame, type VState } from './state';
 
 const SIZE_NAME: Record<number, string> = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' };
@@ -120,4 +119,3 @@ export function formatStateKernel(st: VState, maps: readonly MapSpec[], precise 
   return out.join(' ') + refs;
 }
 
-export { formatRanges, CLASS };

@@ -9,7 +9,7 @@ import {
   constScalar, isConstScalar, isNullable, isPointer, ptrBase, regTypeName, unknownScalar, type PtrReg, type RegState,
   type ScalarReg,
 } from './reg';
-import { coerceToSize, scalarConst, signExtend } from './scalar';
+import { coerceToSize, signExtend } from './scalar';
 import {
   byteIndex, curFrame, growStack, MAX_BPF_STACK, slotAt, STACK, type Frame, type StackSlot, type VState,
 } from './state';
@@ -97,8 +97,7 @@ export function checkMemRegion(r: PtrReg, regno: number, off: number, size: numb
 }
 
 /** check_packet_access: the fixed offset against the range proved by comparisons with data_end. */
-export function checkPacket(env: Env, r: PtrReg & { range: number }, regno: number, off: number, size: number, zeroOk: boolean): void {
-  void env;
+export function checkPacket(r: PtrReg & { range: number }, regno: number, off: number, size: number, zeroOk: boolean): void {
   if (r.v.smin < 0n) {
     reject('negative-index', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, { reg: regno, off, size });
   }
@@ -341,7 +340,7 @@ export function checkMemAccess(env: Env, st: VState, a: MemAccess): void {
       leakCheck('map');
       checkMapAccessType(map?.flags ?? 0, map?.valueSize ?? 0, off, a.size, a.write);
       checkMemRegion(reg, regno, off, a.size, map?.valueSize ?? 0, false);
-      if (!a.write && a.valueRegno >= 0) setReg(st, a.valueRegno, readOnlyMapValue(env, reg, off, a.size) ?? unknownScalar(a.at));
+      if (!a.write && a.valueRegno >= 0) setReg(st, a.valueRegno, unknownScalar(a.at));
       break;
     }
     case 'mem': {
@@ -374,7 +373,7 @@ export function checkMemAccess(env: Env, st: VState, a: MemAccess): void {
     case 'packet_meta': {
       if (a.write && !directPacketAccess(env.progType, true)) reject('packet-write', 'cannot write into packet');
       leakCheck('packet');
-      checkPacket(env, reg, regno, off, a.size, false);
+      checkPacket(reg, regno, off, a.size, false);
       if (!a.write && a.valueRegno >= 0) setReg(st, a.valueRegno, unknownScalar(a.at));
       break;
     }
@@ -412,12 +411,6 @@ function mapStructName(type: string | undefined): string {
     case 'stack_trace': return 'bpf_stack_map';
     default: return 'bpf_array';
   }
-}
-
-/** A read-only map (BPF_F_RDONLY_PROG) read at a known offset could be a constant; we track it as unknown. */
-function readOnlyMapValue(env: Env, reg: PtrReg, off: number, size: number): RegState | undefined {
-  void env; void reg; void off; void size;
-  return undefined;
 }
 
 const BPF_F_RDONLY_PROG = 1 << 7;
@@ -511,7 +504,7 @@ export function checkHelperMem(env: Env, st: VState, regno: number, size: number
   switch (r.type) {
     case 'packet':
     case 'packet_meta':
-      return checkPacket(env, r, regno, r.off, size, zeroOk);
+      return checkPacket(r, regno, r.off, size, zeroOk);
     case 'map_key':
       if (write) reject('invalid-mem-access', `R${regno} cannot write into ${regTypeName(r)}`, { reg: regno });
       return checkMemRegion(r, regno, r.off, size, env.maps[r.map]?.keySize ?? 0, false);
@@ -557,4 +550,3 @@ export function checkLoad(env: Env, st: VState, src: number, dst: number, off: n
   checkMemAccess(env, st, { regno: src, off, size, write: false, valueRegno: dst, ldsx, at });
 }
 
-export { scalarConst };
