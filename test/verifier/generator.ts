@@ -3,7 +3,6 @@
 // checks), so the results sit near the boundary between accepted and rejected.
 import type { Insn, Program } from '../../server/src/core/types';
 
-
 /** mulberry32: small, fast, reproducible. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
