@@ -421,8 +421,12 @@ function checkMapAccessType(flags: number, valueSize: number, off: number, size:
   if (!write && flags & BPF_F_WRONLY_PROG) reject('invalid-mem-access', `read from map forbidden, value_size=${valueSize} off=${off} size=${size}`);
 }
 
-/** struct bpf_sock fields that may be read narrowly (any power-of-two size up to 4). */
-const SOCK_NARROW: readonly [number, number][] = [[4, 4], [8, 4], [12, 4], [44, 4], [76, 4], [24, 4], [28, 16], [52, 4], [56, 16], [72, 4]];
+/**
+ * struct bpf_sock fields that may be read narrowly (any power-of-two size up to 4): some only at
+ * their first byte (the kernel matches their offset exactly), the addresses anywhere inside.
+ */
+const SOCK_NARROW_AT: ReadonlySet<number> = new Set([4, 8, 12, 44, 72, 76]);
+const SOCK_NARROW_RANGES: readonly [number, number][] = [[24, 4], [28, 16], [52, 4], [56, 16]];
 
 /** bpf_sock_is_valid_access and its sock_common / tcp_sock variants. */
 function sockFieldOk(kind: string, off: number, size: number): boolean {
@@ -433,7 +437,7 @@ function sockFieldOk(kind: string, off: number, size: number): boolean {
   if (kind === 'sock_common' && off >= 8 && off < 24) return false; // type .. priority
   if (off < 0 || off >= 80 || off % size !== 0) return false;
   const narrow = (width: number) => size <= width && (size & (size - 1)) === 0;
-  if (SOCK_NARROW.some(([start, len]) => off >= start && off < start + len)) return narrow(4);
+  if (SOCK_NARROW_AT.has(off) || SOCK_NARROW_RANGES.some(([start, len]) => off >= start && off < start + len)) return narrow(4);
   if (off >= 48 && off < 50) return size === 4 ? true : narrow(2); // dst_port (__be16 + padding)
   if (off >= 50 && off < 52) return false;
   return size === 4;
