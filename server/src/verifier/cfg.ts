@@ -338,12 +338,29 @@ function liveness(insns: readonly Insn[], forms: readonly (InsnForm | undefined)
   return { liveIn, relIn, succ };
 }
 
+/** check_abnormal_return: without BTF function info, subprograms may not use LD_ABS or tail calls. */
+function checkAbnormalReturn(insns: readonly Insn[], subprogs: readonly number[]): void {
+  for (let i = 1; i < subprogs.length; i++) {
+    const end = subprogs[i + 1] ?? insns.length;
+    let ldAbs = -1;
+    let tailCall = -1;
+    for (let t = subprogs[i]; t < end; t++) {
+      const op = insns[t].opcode;
+      if ((op & 7) === CLASS.LD && ((op & 0xe0) === 0x20 || (op & 0xe0) === 0x40) && ldAbs < 0) ldAbs = t;
+      if (op === (CLASS.JMP | JMP.CALL) && insns[t].src === 0 && insns[t].imm === 12 && tailCall < 0) tailCall = t;
+    }
+    if (ldAbs >= 0) reject('unsupported', 'LD_ABS is not allowed in subprogs without BTF', { insn: ldAbs });
+    if (tailCall >= 0) reject('unsupported', 'tail_call is not allowed in subprogs without BTF', { insn: tailCall });
+  }
+}
+
 /** Runs the pre-walk checks (throws Reject) and returns what the walk needs. */
 export function analyseCfg(insns: readonly Insn[], o: CfgOptions): Cfg {
   const subprogs = findSubprogs(insns, o.privileged);
   const forms = checkLoadsAndOpcodes(insns, o.maps);
   const prunePoint = new Uint8Array(insns.length + 1);
   walkCfg(insns, o.privileged, prunePoint);
+  checkAbnormalReturn(insns, subprogs);
   const { liveIn, relIn, succ } = liveness(insns, forms, subprogs, o.checksReturn);
   return { subprogs, forms, prunePoint, liveIn, relevantIn: relIn, succ };
 }
