@@ -114,6 +114,12 @@ function explain(p: Program, progType: ProgType, f: Failure, dialect: DiagDialec
     case 'ctx-access':
       return { message: `${progType} programs cannot ${e.info.size && insn && (insn.opcode & 7) >= 2 && (insn.opcode & 7) <= 3 ? 'write' : 'read'} ${e.info.size ?? '?'} byte(s) at offset ${e.info.off ?? '?'} of the context (${e.lines[0]}).` };
     case 'stack-bounds':
+      if (/variable-offset/.test(e.lines[0])) {
+        return {
+          message: `the offset in ${rn} can take values (${r && isPointer(r) ? describeScalar(r.v) : 'unbounded'}) that reach outside the stack frame: bound the index before adding it to the stack pointer.`,
+          related: [...origin(p, r, regno ?? 0), ...pathInfo(p, f.state)],
+        };
+      }
       return { message: 'this stack access is outside the 512-byte stack frame (valid offsets are r10-512 .. r10-1).' };
     case 'stack-misaligned':
       return { message: 'stack accesses must be aligned to their size (an 8-byte access at a multiple of 8 from r10).', fixes: alignFix(p, f.insn, dialect) };

@@ -1,6 +1,7 @@
 /* Minimal declarations for the oracle's C programs (no libbpf headers needed). */
 #include <linux/bpf.h>
 #include <linux/types.h>
+#include <linux/in.h>
 
 #define SEC(name) __attribute__((section(name), used))
 #define __uint(name, val) int (*name)[val]
