@@ -3,6 +3,7 @@
 // The verdicts must agree and, for rejections, our kernel text must equal the kernel log's last line.
 import { describe, expect, test } from 'vitest';
 import type { Program } from '../../server/src/core/types';
+import { HELPER_PROTOS } from '../../server/src/isa/helper-protos';
 import { generatePrograms } from './generator';
 import {
   assembleOne, clangSkipReason, compileCProgram, cProgramNames, kernelSkipReason, kernelVerdict, loadCorpus, ourVerdict,
@@ -57,6 +58,31 @@ describe.skipIf(noKernel)('kernel oracle', () => {
     expect(n).toBeGreaterThanOrEqual(15);
     expect(bad).toEqual([]);
   });
+
+  test('every allowed helper in every program type, with four argument patterns', () => {
+    const sections: Record<string, string> = {
+      socket_filter: 'socket', sched_cls: 'tc', xdp: 'xdp', kprobe: 'kprobe/x', tracepoint: 'tracepoint/a/b',
+      raw_tracepoint: 'raw_tp/x', perf_event: 'perf_event', cgroup_skb: 'cgroup_skb/ingress',
+    };
+    const patterns: Record<string, string> = {
+      zeros: '  r1 = 0\n  r2 = 0\n  r3 = 0\n  r4 = 0\n  r5 = 0\n',
+      ctx: '  r2 = 0\n  r3 = 0\n  r4 = 0\n  r5 = 0\n',
+      stack: '  r6 = 0\n  *(u64 *)(r10 - 8) = r6\n  *(u64 *)(r10 - 16) = r6\n  r1 = r10\n  r1 += -16\n  r2 = r1\n  r3 = r1\n  r4 = r1\n  r5 = r1\n',
+      ctxBuffer: '  r2 = 8\n  r3 = r10\n  r3 += -16\n  r4 = 8\n  r5 = 0\n',
+    };
+    const bad: Disagreement[] = [];
+    let n = 0;
+    for (const proto of HELPER_PROTOS.values()) {
+      for (const type of proto.progTypes) {
+        for (const [name, setup] of Object.entries(patterns)) {
+          n++;
+          compare(`${proto.name}#${proto.id} in ${type} (${name})`, assembleOne(`.section ${sections[type]}\n${setup}  call ${proto.id}\n  r0 = 0\n  exit\n`), bad);
+        }
+      }
+    }
+    console.log(`kernel oracle, helper prototypes: ${n} calls, ${bad.length} disagreements`);
+    expect(bad).toEqual([]);
+  }, 120_000);
 
   test.skipIf(noClang)('seeded mutants of the compiled C programs agree', () => {
     const bases = cProgramNames().flatMap((n) => compileCProgram(n));

@@ -74,6 +74,8 @@ export interface HelperProto {
   acquires?: boolean;
   /** May sleep: not allowed in the (non-sleepable) program types modelled here. */
   mightSleep?: boolean;
+  /** Program types that get a different prototype of the same helper id (e.g. no context argument). */
+  argsByType?: Partial<Record<ProgType, readonly HelperArg[]>>;
 }
 
 const ALL: readonly ProgType[] = ['socket_filter', 'sched_cls', 'xdp', 'kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event', 'cgroup_skb'];
@@ -134,7 +136,8 @@ const ROWS: Row[] = [
   [14, [], 'RET_INTEGER', ALL, 'u64 bpf_get_current_pid_tgid(void)', 'tgid << 32 | pid of the current task.'],
   [15, [], 'RET_INTEGER', ALL, 'u64 bpf_get_current_uid_gid(void)', 'gid << 32 | uid of the current task.'],
   [16, [UNINIT_MEM, SIZE], 'RET_INTEGER', ALL, 'long bpf_get_current_comm(void *buf, u32 size_of_buf)', 'Copy the current task\'s name (comm) into buf.'],
-  [17, [CTX], 'RET_INTEGER', ALL, 'u32 bpf_get_cgroup_classid(struct sk_buff *skb)', 'The net_cls cgroup classid of the packet\'s socket.'],
+  [17, [CTX], 'RET_INTEGER', ALL, 'u32 bpf_get_cgroup_classid(struct sk_buff *skb)', 'The net_cls cgroup classid of the packet\'s socket (tc); of the current task elsewhere, with no argument.',
+    { argsByType: { socket_filter: [], xdp: [], kprobe: [], tracepoint: [], raw_tracepoint: [], perf_event: [], cgroup_skb: [] } }],
   [18, [CTX, A, A], 'RET_INTEGER', TC, 'long bpf_skb_vlan_push(struct sk_buff *skb, __be16 vlan_proto, u16 vlan_tci)', 'Push a VLAN tag.'],
   [19, [CTX], 'RET_INTEGER', TC, 'long bpf_skb_vlan_pop(struct sk_buff *skb)', 'Pop a VLAN tag.'],
   [20, [CTX, UNINIT_MEM, SIZE, A], 'RET_INTEGER', TC, 'long bpf_skb_get_tunnel_key(struct sk_buff *skb, struct bpf_tunnel_key *key, u32 size, u64 flags)', 'Read the tunnel metadata.'],
@@ -287,6 +290,11 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = new Map(
 
 export function helperProto(id: number): HelperProto | undefined {
   return HELPER_PROTOS.get(id);
+}
+
+/** The argument list a program type sees for a helper. */
+export function helperArgs(proto: HelperProto, progType: ProgType): readonly HelperArg[] {
+  return proto.argsByType?.[progType] ?? proto.args;
 }
 
 /** Whether `progType` may call helper `id` (false for unknown ids). */

@@ -3,7 +3,7 @@
 // their frames, function exit and the return-value rules, and the combined stack depth.
 import type { Insn } from '../core/types';
 import { helperName, HELPER_NAMES } from '../isa/helpers';
-import { CHANGES_PKT_DATA, helperProto, type HelperArg, type HelperProto } from '../isa/helper-protos';
+import { CHANGES_PKT_DATA, helperArgs, helperProto, type HelperArg, type HelperProto } from '../isa/helper-protos';
 import { PROG_TYPE_IDS } from '../core/sections';
 import { getReg, isPointerValue, needPrecise, readReg, setReg, type Env } from './env';
 import { checkHelperMem, checkMemSize, checkPtrOffReg } from './mem';
@@ -69,6 +69,9 @@ const EXPECTED: Record<string, string> = {
   ARG_KPTR_XCHG_DEST: 'map_value, ptr_',
 };
 
+/** The kernel struct a helper returning a trusted BTF pointer returns. */
+const BTF_RETURNS: Record<number, string> = { 158: 'task_struct' };
+
 const has = (a: HelperArg, f: string): boolean => (a.flags as readonly string[]).includes(f);
 
 /** Whether a register's type is in the argument's compatible set (flags folded as check_reg_type does). */
@@ -88,7 +91,9 @@ function typeMatches(r: RegState, a: HelperArg): boolean {
     case 'ARG_PTR_TO_STACK': return r.type === 'stack';
     case 'ARG_PTR_TO_FUNC': return r.type === 'func';
     case 'ARG_PTR_TO_RINGBUF_MEM': return r.type === 'mem' && r.ringbuf && !r.rdonly;
-    case 'ARG_PTR_TO_SOCK_COMMON': case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON': return r.type === 'sock';
+    case 'ARG_PTR_TO_SOCK_COMMON': return r.type === 'sock';
+    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON': return r.type === 'sock' || (r.type === 'btf_ptr' && r.struct === 'sock_common');
+    case 'ARG_PTR_TO_BTF_ID': return r.type === 'btf_ptr';
     case 'ARG_PTR_TO_SOCKET': return r.type === 'sock' && r.kind === 'sock';
     case 'ARG_PTR_TO_SPIN_LOCK': case 'ARG_PTR_TO_TIMER': case 'ARG_PTR_TO_CONST_STR': case 'ARG_KPTR_XCHG_DEST':
       return r.type === 'map_value';
@@ -126,8 +131,8 @@ function constantMapKey(env: Env, st: VState, key: RegState, keySize: number): b
 }
 
 /** check_func_arg for argument `i` (register r(i+1)). */
-function checkArg(env: Env, st: VState, proto: HelperProto, i: number, meta: CallMeta): void {
-  const a = proto.args[i];
+function checkArg(env: Env, st: VState, proto: HelperProto, args: readonly HelperArg[], i: number, meta: CallMeta): void {
+  const a = args[i];
   const regno = i + 1;
   const r = readReg(st, regno);
   if (a.base === 'ARG_ANYTHING') {
@@ -136,6 +141,9 @@ function checkArg(env: Env, st: VState, proto: HelperProto, i: number, meta: Cal
   }
   if ((r.type === 'packet' || r.type === 'packet_meta' || r.type === 'packet_end') && !pktAccessOk(env)) {
     reject('helper-arg-type', 'helper access to the packet is not allowed', { reg: regno, helper: proto.id, arg: i });
+  }
+  if (a.base === 'ARG_PTR_TO_DYNPTR' && r.type === 'stack' && has(a, 'OBJ_RELEASE')) {
+    reject('helper-arg-type', `arg ${regno} is an unacquired reference`, { reg: regno });
   }
   const nullArg = isConstScalar(r, 0n) && has(a, 'PTR_MAYBE_NULL');
   if (!nullArg) {
@@ -182,7 +190,7 @@ function checkArg(env: Env, st: VState, proto: HelperProto, i: number, meta: Cal
       break;
     case 'ARG_CONST_SIZE':
     case 'ARG_CONST_SIZE_OR_ZERO': {
-      const prev = proto.args[i - 1];
+      const prev = args[i - 1];
       const umax = checkMemSize(env, st, regno, has(prev, 'MEM_WRITE'), a.base === 'ARG_CONST_SIZE_OR_ZERO', has(prev, 'MEM_UNINIT'));
       meta.msizeMax = umax;
       break;
@@ -205,7 +213,13 @@ function checkArg(env: Env, st: VState, proto: HelperProto, i: number, meta: Cal
       reject('unsupported', `R${regno}: constant strings in frozen read-only maps are not modelled`, { reg: regno });
       break;
     }
-    case 'ARG_PTR_TO_DYNPTR': case 'ARG_KPTR_XCHG_DEST': case 'ARG_PTR_TO_FUNC':
+    case 'ARG_PTR_TO_DYNPTR':
+      // No dynptr is ever initialised here: creating one needs a helper eBPF Studio does not model.
+      if (has(a, 'OBJ_RELEASE')) reject('helper-arg-type', `arg ${regno} is an unacquired reference`, { reg: regno });
+      if (!has(a, 'MEM_UNINIT')) reject('helper-arg-type', `Expected an initialized dynptr as arg #${i}`, { reg: regno });
+      reject('unsupported', `${helperName(proto.id)}: dynptrs are not modelled by eBPF Studio`, { reg: regno });
+      break;
+    case 'ARG_PTR_TO_BTF_ID': case 'ARG_KPTR_XCHG_DEST': case 'ARG_PTR_TO_FUNC':
       reject('unsupported', `${helperName(proto.id)}: this kind of argument (${a.text}) is not modelled by eBPF Studio`, { reg: regno });
       break;
     default:
@@ -286,7 +300,8 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn, at: number): v
   if (!env.gplCompatible && proto.gplOnly) reject('helper-other', 'cannot call GPL-restricted function from non-GPL compatible program', { helper: id });
   if (proto.mightSleep) reject('helper-other', 'helper call might sleep in a non-sleepable prog', { helper: id });
   const meta: CallMeta = { refObjId: 0, releaseRegno: 0, constMapKey: -1n, memSize: 0n, msizeMax: 0n };
-  for (let i = 0; i < proto.args.length; i++) checkArg(env, st, proto, i, meta);
+  const args = helperArgs(proto, env.progType);
+  for (let i = 0; i < args.length; i++) checkArg(env, st, proto, args, i, meta);
   recordFuncMap(env, meta, id);
   if (meta.releaseRegno) {
     const r = getReg(st, meta.releaseRegno);
@@ -351,6 +366,9 @@ function setReturn(env: Env, st: VState, proto: HelperProto, meta: CallMeta, at:
       setReg(st, 0, { type: 'mem', size: Number(meta.memSize), ringbuf: true, rdonly: false, nullable: true, ...ptrBase(at, rid, rid) });
       return;
     }
+    case 'RET_PTR_TO_BTF_ID_TRUSTED':
+      setReg(st, 0, { type: 'btf_ptr', struct: BTF_RETURNS[proto.id] ?? 'unknown', trusted: true, nullable: false, ...ptrBase(at) });
+      return;
     default:
       reject('unsupported', `${helperName(proto.id)} returns a BTF-typed kernel pointer, which eBPF Studio does not model`);
   }

@@ -55,6 +55,7 @@ function sameTypeFields(o: PtrReg, c: PtrReg): boolean {
     case 'sock': return o.kind === (c as typeof o).kind && o.nullable === (c as typeof o).nullable;
     case 'stack': return o.frame === (c as typeof o).frame;
     case 'func': return o.subprog === (c as typeof o).subprog;
+    case 'btf_ptr': return o.struct === (c as typeof o).struct && o.trusted === (c as typeof o).trusted && o.nullable === (c as typeof o).nullable;
     default: return true;
   }
 }

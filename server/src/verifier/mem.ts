@@ -377,6 +377,10 @@ export function checkMemAccess(env: Env, st: VState, a: MemAccess): void {
       if (!a.write && a.valueRegno >= 0) setReg(st, a.valueRegno, unknownScalar(a.at));
       break;
     }
+    case 'btf_ptr':
+      // Kernel structures are read through BTF, which eBPF Studio does not have.
+      reject('unsupported', `R${regno} points to a kernel struct ${reg.struct}: reading it needs kernel BTF, which eBPF Studio does not model`, { reg: regno });
+      break;
     case 'map_ptr': {
       // Reading struct bpf_map fields goes through kernel BTF; we treat reads as unknown numbers.
       const struct = mapStructName(env.maps[reg.map]?.type);

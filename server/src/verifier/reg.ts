@@ -50,6 +50,8 @@ export type PtrReg = PtrCommon & (
   | { readonly type: 'mem'; readonly size: number; readonly ringbuf: boolean; readonly rdonly: boolean; readonly nullable: boolean }
   | { readonly type: 'sock'; readonly kind: SockKind; readonly nullable: boolean }
   | { readonly type: 'func'; readonly subprog: number }
+  /** A typed kernel pointer (PTR_TO_BTF_ID), e.g. the current task: `struct` names its BTF type. */
+  | { readonly type: 'btf_ptr'; readonly struct: string; readonly trusted: boolean; readonly nullable: boolean }
 );
 
 export type RegState = NotInit | ScalarReg | PtrReg;
@@ -88,6 +90,7 @@ export function regTypeName(r: RegState): string {
     case 'mem': return `${r.rdonly ? 'rdonly_' : ''}${r.ringbuf ? 'ringbuf_' : ''}mem${r.nullable ? '_or_null' : ''}`;
     case 'sock': return `${r.kind}${r.nullable ? '_or_null' : ''}`;
     case 'func': return 'func';
+    case 'btf_ptr': return `${r.trusted ? 'trusted_' : ''}ptr_${r.nullable ? 'or_null_' : ''}${r.struct}`;
   }
 }
 
