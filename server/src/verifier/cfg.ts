@@ -5,7 +5,7 @@
 import type { Insn, MapSpec } from '../core/types';
 import { CLASS, JMP, PSEUDO, type InsnForm } from '../isa/table';
 import { matchForm } from '../isa/codec';
-import { helperProto } from '../isa/helper-protos';
+import { analyseRelevance } from './relevance';
 import { reject } from './reject';
 
 const LDDW = 0x18;
@@ -26,6 +26,8 @@ export interface Cfg {
   liveIn: Uint16Array;
   /** Registers whose exact value may matter for safety later (live and flowing into a check). */
   relevantIn: Uint16Array;
+  /** Own-frame stack slots whose spilled value may matter later (two 32-bit words per slot index). */
+  slotsIn: Uint32Array;
   /** Successors of each slot (for warnings about dead code). */
   succ: number[][];
 }
@@ -228,114 +230,15 @@ function walkCfg(insns: readonly Insn[], privileged: boolean, prunePoint: Uint8A
   }
 }
 
-const bit = (r: number): number => (r >= 0 && r <= 10 ? 1 << r : 0);
-const R1_R5 = 0b111110;
-const R0_R5 = 0b111111;
-
-interface UseDef {
-  use: number;
-  def: number;
-  /** Uses whose exact value matters whatever happens later. */
-  alwaysRelevant: number;
-  /** dst's relevance after the instruction flows to these registers before it. */
-  flowsFromDst: number;
-}
-
-function useDef(insn: Insn, form: InsnForm | undefined, subprogExit: boolean, checksReturn: boolean): UseDef {
-  const d = bit(insn.dst);
-  const s = bit(insn.src);
-  const none: UseDef = { use: 0, def: 0, alwaysRelevant: 0, flowsFromDst: 0 };
-  if (!form) return { ...none, use: d | s };
-  switch (form.kind) {
-    case 'alu': {
-      const src = form.source === 'reg' ? s : 0;
-      if (form.alu?.name === 'mov') return { use: src, def: d, alwaysRelevant: 0, flowsFromDst: src };
-      // add/sub of a register may be pointer arithmetic, whose result offsets are always compared.
-      const ptrMath = form.width === 64 && (form.alu?.name === 'add' || form.alu?.name === 'sub') ? src : 0;
-      return { use: d | src, def: d, alwaysRelevant: ptrMath, flowsFromDst: d | src };
-    }
-    case 'neg': case 'endian': case 'bswap':
-      return { use: d, def: d, alwaysRelevant: 0, flowsFromDst: d };
-    case 'movsx': case 'addr_space_cast':
-      return { use: s, def: d, alwaysRelevant: 0, flowsFromDst: s };
-    case 'ldx': case 'ldxsx':
-      return { use: s, def: d, alwaysRelevant: s, flowsFromDst: 0 };
-    case 'st':
-      return { use: d, def: 0, alwaysRelevant: d, flowsFromDst: 0 };
-    case 'stx':
-      return { use: d | s, def: 0, alwaysRelevant: d | s, flowsFromDst: 0 };
-    case 'atomic': {
-      const cmpxchg = form.atomic?.name === 'cmpxchg';
-      const use = d | s | (cmpxchg ? 1 : 0);
-      const def = cmpxchg ? 1 : form.atomic?.fetch ? s : 0;
-      return { use, def, alwaysRelevant: use, flowsFromDst: 0 };
-    }
-    case 'lddw':
-      return { use: 0, def: d, alwaysRelevant: 0, flowsFromDst: 0 };
-    case 'ldabs': case 'ldind': {
-      const use = bit(6) | (form.kind === 'ldind' ? s : 0);
-      return { use, def: R0_R5, alwaysRelevant: use, flowsFromDst: 0 };
-    }
-    case 'jcond': {
-      const use = d | (form.source === 'reg' ? s : 0);
-      return { use, def: 0, alwaysRelevant: use, flowsFromDst: 0 };
-    }
-    case 'call': {
-      const proto = helperProto(insn.imm);
-      let use = 0;
-      for (let a = 0; a < (proto?.args.length ?? 5); a++) use |= bit(a + 1);
-      return { use, def: R0_R5, alwaysRelevant: use, flowsFromDst: 0 };
-    }
-    case 'call_local': case 'callx': case 'kfunc':
-      return { use: R1_R5, def: R0_R5, alwaysRelevant: R1_R5, flowsFromDst: 0 };
-    case 'exit':
-      return { use: 1, def: 0, alwaysRelevant: subprogExit || checksReturn ? 1 : 0, flowsFromDst: 0 };
-    default:
-      return none;
-  }
-}
-
-/** Backward may-analysis of live and safety-relevant registers, iterated to a fixed point. */
-function liveness(insns: readonly Insn[], forms: readonly (InsnForm | undefined)[], subprogs: readonly number[], checksReturn: boolean) {
+/** Successors for the relevance analysis: calls return to the next instruction; callees are analysed on their own. */
+function flowSuccessors(insns: readonly Insn[]): number[][] {
   const n = insns.length;
-  const liveIn = new Uint16Array(n);
-  const relIn = new Uint16Array(n);
-  const succ: number[][] = [];
-  const ud: UseDef[] = [];
-  const subprogOf = new Int32Array(n);
-  for (let i = 0, sp = 0; i < n; i++) {
-    while (sp + 1 < subprogs.length && subprogs[sp + 1] <= i) sp++;
-    subprogOf[i] = sp;
-  }
+  const out: number[][] = [];
   for (let t = 0; t < n; t++) {
-    // Calls return to the next instruction; the callee is analysed on its own.
-    succ.push(edges(insns, t).filter((e) => !e.branch || isJmpClass(insns[t].opcode) && jmpOp(insns[t].opcode) !== JMP.CALL).map((e) => e.to).filter((w) => w >= 0 && w < n));
-    ud.push(useDef(insns[t], forms[t], subprogOf[t] !== 0, checksReturn));
+    const call = isJmpClass(insns[t].opcode) && jmpOp(insns[t].opcode) === JMP.CALL;
+    out.push(edges(insns, t).filter((e) => !e.branch || (isJmpClass(insns[t].opcode) && !call)).map((e) => e.to).filter((w) => w >= 0 && w < n));
   }
-  // Round-robin backward iteration; each round either changes a bit or stops. 16 bits per insn bound it.
-  for (let changed = true, rounds = 0; changed && rounds < 64; rounds++) {
-    changed = false;
-    for (let t = n - 1; t >= 0; t--) {
-      if (insns[t].filler) continue;
-      let liveOut = 0;
-      let relOut = 0;
-      for (const w of succ[t]) {
-        liveOut |= liveIn[w];
-        relOut |= relIn[w];
-      }
-      const u = ud[t];
-      const live = (liveOut & ~u.def) | u.use;
-      let rel = (relOut & ~u.def) | u.alwaysRelevant;
-      if (u.flowsFromDst && (relOut & bit(insns[t].dst))) rel |= u.flowsFromDst;
-      rel &= live;
-      if (live !== liveIn[t] || rel !== relIn[t]) {
-        liveIn[t] = live;
-        relIn[t] = rel;
-        changed = true;
-      }
-    }
-  }
-  return { liveIn, relIn, succ };
+  return out;
 }
 
 /** check_abnormal_return: without BTF function info, subprograms may not use LD_ABS or tail calls. */
@@ -361,6 +264,7 @@ export function analyseCfg(insns: readonly Insn[], o: CfgOptions): Cfg {
   const prunePoint = new Uint8Array(insns.length + 1);
   walkCfg(insns, o.privileged, prunePoint);
   checkAbnormalReturn(insns, subprogs);
-  const { liveIn, relIn, succ } = liveness(insns, forms, subprogs, o.checksReturn);
-  return { subprogs, forms, prunePoint, liveIn, relevantIn: relIn, succ };
+  const succ = flowSuccessors(insns);
+  const rel = analyseRelevance(insns, forms, subprogs, succ, o.checksReturn);
+  return { subprogs, forms, prunePoint, liveIn: rel.liveIn, relevantIn: rel.relevantIn, slotsIn: rel.slotsIn, succ };
 }

@@ -2,6 +2,7 @@
 // verified state at the same instruction is safe and need not be walked again. Registers that
 // are dead are ignored; scalars whose value cannot affect safety compare as "any scalar".
 import type { Cfg } from './cfg';
+import { slotRelevant } from './relevance';
 import { isPointer, type PtrReg, type RegState } from './reg';
 import { scalarEquals, scalarWithin } from './scalar';
 import { slotAt, STACK, type Frame, type StackSlot, type VState } from './state';
@@ -115,7 +116,8 @@ function scalarForStack(s: StackSlot, uninitOk: boolean): RegState | undefined {
   return undefined;
 }
 
-function stackSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, uninitOk: boolean): boolean {
+/** `slotPrecise(spi)`: whether a spilled scalar's value in that slot matters. */
+function stackSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, uninitOk: boolean, slotPrecise: (spi: number) => boolean): boolean {
   const slots = o.allocated / 8;
   for (let spi = 0; spi < slots; spi++) {
     const os = slotAt(o, spi);
@@ -130,7 +132,7 @@ function stackSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, uninitOk: boo
     const or = scalarForStack(os, uninitOk);
     const cr = scalarForStack(cs, uninitOk);
     if (or && cr) {
-      if (!regSafe(or, cr, ids, true, false)) return false;
+      if (!regSafe(or, cr, ids, slotPrecise(spi), false)) return false;
       continue;
     }
     for (let k = 0; k < 8; k++) {
@@ -141,18 +143,18 @@ function stackSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, uninitOk: boo
       if (ot === STACK.MISC && ct === STACK.ZERO) continue;
       if (ot !== ct) return false;
     }
-    if (os.types[7] === STACK.SPILL && !regSafe(os.spill!, cs.spill!, ids, true, false)) return false;
+    if (os.types[7] === STACK.SPILL && !regSafe(os.spill!, cs.spill!, ids, slotPrecise(spi), false)) return false;
   }
   return true;
 }
 
-function frameSafe(o: Frame, c: Frame, live: number, relevant: number, ids: IdMap, exact: boolean, uninitOk: boolean): boolean {
+function frameSafe(o: Frame, c: Frame, live: number, relevant: number, ids: IdMap, exact: boolean, uninitOk: boolean, slotPrecise: (spi: number) => boolean): boolean {
   if (o.callsite !== c.callsite) return false;
   for (let r = 0; r < o.regs.length; r++) {
     if (!exact && !(live & (1 << r)) && r !== 10) continue;
     if (!regSafe(o.regs[r], c.regs[r], ids, (relevant & (1 << r)) !== 0, exact)) return false;
   }
-  return stackSafe(o, c, ids, exact, uninitOk);
+  return stackSafe(o, c, ids, exact, uninitOk, slotPrecise);
 }
 
 /**
@@ -170,7 +172,9 @@ export function statesEqual(cfg: Cfg, insn: number, o: VState, c: VState, exact:
     const at = last ? insn : o.frames[f + 1].callsite + 1;
     const live = last ? cfg.liveIn[at] : cfg.liveIn[at] & ~0x3f;
     const rel = rangeWithin ? 0x7ff : last ? cfg.relevantIn[at] : cfg.relevantIn[at] & ~0x3f;
-    if (!frameSafe(o.frames[f], c.frames[f], live, rel, ids, exact, uninitOk)) return false;
+    // A caller's slots may be read by the callee through pointers: their values always matter.
+    const slotPrecise = rangeWithin || !last ? () => true : (spi: number) => slotRelevant(cfg, insn, spi);
+    if (!frameSafe(o.frames[f], c.frames[f], live, rel, ids, exact, uninitOk, slotPrecise)) return false;
   }
   return true;
 }
