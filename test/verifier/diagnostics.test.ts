@@ -180,3 +180,13 @@ out:
     expect(v.findings).toEqual([]);
   });
 });
+
+describe('context access diagnostics', () => {
+  test('name the field the program may not touch', () => {
+    const f = errorOf(run('.section socket\n  r0 = *(u32 *)(r1 + 76)\n  exit\n').findings);
+    expect(f.kernelText).toBe('invalid bpf_context access off=76 size=4');
+    expect(f.message).toBe('socket_filter programs cannot read 4 byte(s) at __sk_buff.data.');
+    const w = errorOf(run('.section xdp\n  r2 = 0\n  *(u32 *)(r1 + 12) = r2\n  r0 = 2\n  exit\n').findings);
+    expect(w.message).toBe('xdp programs cannot write 4 byte(s) at xdp_md.ingress_ifindex.');
+  });
+});

@@ -5,6 +5,7 @@
 import type { Finding, Fix, Insn, Program, ProgType, Range, RelatedInfo } from '../core/types';
 import { zeroRange } from '../core/types';
 import { disassembleInsns } from '../asm/disasm';
+import { contextLayout, ctxFieldAt } from '../core/contexts';
 import { helperName } from '../isa/helpers';
 import { helperProto } from '../isa/helper-protos';
 import type { Env } from './env';
@@ -111,8 +112,13 @@ function explain(p: Program, progType: ProgType, f: Failure, dialect: DiagDialec
         message: `the offset in ${rn} has no upper bound the verifier can see: check it against the size (e.g. \`if rX > N goto\`) before adding it to the pointer.`,
         related: [...origin(p, r, regno ?? 0), ...pathInfo(p, f.state)],
       };
-    case 'ctx-access':
-      return { message: `${progType} programs cannot ${e.info.size && insn && (insn.opcode & 7) >= 2 && (insn.opcode & 7) <= 3 ? 'write' : 'read'} ${e.info.size ?? '?'} byte(s) at offset ${e.info.off ?? '?'} of the context (${e.lines[0]}).` };
+    case 'ctx-access': {
+      const write = insn !== undefined && ((insn.opcode & 7) === 2 || (insn.opcode & 7) === 3);
+      const layout = contextLayout(progType);
+      const field = e.info.off !== undefined ? ctxFieldAt(layout, e.info.off) : undefined;
+      const what = field ? `${layout.struct}.${field.name}` : `offset ${e.info.off ?? '?'} of ${layout.struct}`;
+      return { message: `${progType} programs cannot ${write ? 'write' : 'read'} ${e.info.size ?? '?'} byte(s) at ${what}${field && e.info.off !== field.offset ? ` (offset ${e.info.off})` : ''}.` };
+    }
     case 'stack-bounds':
       if (/variable-offset/.test(e.lines[0])) {
         return {
