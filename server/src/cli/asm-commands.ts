@@ -1,7 +1,8 @@
 // `ebpf-studio asm` and `ebpf-studio disasm`.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Program } from '../core/types';
+import type { Program, ProgType } from '../core/types';
+import { isProgType, PROG_TYPES } from '../core/sections';
 import { disassembleInsns, disassembleProgram } from '../asm/disasm';
 import { encodeProgram } from '../isa/codec';
 import { readBpfObject } from '../elf';
@@ -25,6 +26,35 @@ export function loadPrograms(file: string, dialect?: 'llvm' | 'mnemonic'): Loade
     case 'asm':
       return programsFromAsm(file, bytes, dialect);
   }
+}
+
+export interface ProgramInput {
+  file: string;
+  format: 'text' | 'json';
+  progType?: ProgType;
+  programs: Program[];
+}
+
+/**
+ * What `run` and `verify` share: one input file, --format, --prog-type, the programs loaded from
+ * it. Returns an exit code instead when the input itself has errors (printed).
+ */
+export function programInput(
+  command: string,
+  positionals: string[],
+  values: { format?: string; 'prog-type'?: string },
+  usage: string,
+  io: Io,
+): ProgramInput | number {
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one input file\nusage: ${usage}`);
+  const file = positionals[0];
+  const format = oneOf(values.format, ['text', 'json'] as const, '--format') ?? 'text';
+  const progType = values['prog-type'];
+  if (progType !== undefined && !isProgType(progType)) throw new UsageError(`--prog-type must be one of ${PROG_TYPES.join(', ')}`);
+  const loaded = loadPrograms(file);
+  printFindings(io, file, loaded.findings);
+  if (hasErrors(loaded.findings)) return EXIT_INPUT;
+  return { file, format, progType, programs: loaded.programs };
 }
 
 const ASM_USAGE = 'ebpf-studio asm FILE [-o out.bin] [--dialect llvm|mnemonic] [--format text|json]';

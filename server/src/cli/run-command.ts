@@ -1,10 +1,9 @@
 // `ebpf-studio run`: one program through the VM, with its result, output and maps.
 import { readFileSync } from 'node:fs';
 import type { Program } from '../core/types';
-import { isProgType, PROG_TYPES } from '../core/sections';
 import { runProgram, type MapDump, type RunResult, type VmOptions } from '../vm';
-import { loadPrograms } from './asm-commands';
-import { EXIT_INPUT, EXIT_OK, hasErrors, oneOf, parse, printFindings, UsageError, type Io } from './common';
+import { programInput } from './asm-commands';
+import { EXIT_INPUT, EXIT_OK, parse, UsageError, type Io } from './common';
 
 const USAGE =
   'ebpf-studio run FILE(.s|.o|.bin) [--section NAME] [--mem HEX|@file] [--packet HEX|@file] [--ctx JSON|@file] ' +
@@ -103,28 +102,23 @@ export function runCommand(args: string[], io: Io): number {
     trace: { type: 'boolean' },
     format: { type: 'string' },
   }, USAGE);
-  if (positionals.length !== 1) throw new UsageError(`run takes one input file\nusage: ${USAGE}`);
-  const file = positionals[0];
-  const format = oneOf(values.format, ['text', 'json'] as const, '--format') ?? 'text';
-  const progType = values['prog-type'];
-  if (progType !== undefined && !isProgType(progType)) throw new UsageError(`--prog-type must be one of ${PROG_TYPES.join(', ')}`);
-  const loaded = loadPrograms(file);
-  printFindings(io, file, loaded.findings);
-  if (hasErrors(loaded.findings)) return EXIT_INPUT;
-  const program = pickProgram(loaded.programs, values.section);
+  const input = programInput('run', positionals, values, USAGE, io);
+  if (typeof input === 'number') return input;
+  const { file, format, progType } = input;
+  const program = pickProgram(input.programs, values.section);
   const ctx = json<VmOptions['ctx']>(valueOrFile(values.ctx, '--ctx'), '--ctx') ?? {};
   const packet = valueOrFile(values.packet, '--packet');
   if (packet !== undefined) ctx.packet = packet.trim();
   const options: VmOptions = {
     mem: valueOrFile(values.mem, '--mem')?.trim(),
     ctx,
-    progType: progType as VmOptions['progType'],
+    progType,
     maps: json<VmOptions['maps']>(valueOrFile(values['map-init'], '--map-init'), '--map-init'),
     budget: count(values.budget, '--budget', 1, 1e9),
     cpus: count(values.cpus, '--cpus', 1, 1024),
     seed: count(values.seed, '--seed', 0, 2 ** 32 - 1),
     trace: values.trace,
-    programs: loaded.programs,
+    programs: input.programs,
   };
   const r = runProgram(program, options);
   if (format === 'json') io.out(JSON.stringify({ program: program.section, type: program.type, ...r }, null, 2) + '\n');

@@ -1,9 +1,8 @@
 // `ebpf-studio verify`: the verifier's verdict, findings (plain words, kernel text, related places, fixes) and log.
 import { formatFinding, type Finding } from '../core/types';
-import { isProgType, PROG_TYPES } from '../core/sections';
 import { verify } from '../verifier';
-import { loadPrograms } from './asm-commands';
-import { EXIT_INPUT, EXIT_OK, hasErrors, oneOf, parse, printFindings, UsageError, type Io } from './common';
+import { programInput } from './asm-commands';
+import { EXIT_INPUT, EXIT_OK, parse, UsageError, type Io } from './common';
 
 const USAGE = 'ebpf-studio verify FILE(.s|.o|.bin) [--section S] [--prog-type T] [--unprivileged] [--log] [--format text|json]';
 
@@ -22,19 +21,14 @@ export function verifyCommand(args: string[], io: Io): number {
     log: { type: 'boolean' },
     format: { type: 'string' },
   }, USAGE);
-  if (positionals.length !== 1) throw new UsageError(`verify takes one input file\nusage: ${USAGE}`);
-  const file = positionals[0];
-  const format = oneOf(values.format, ['text', 'json'] as const, '--format') ?? 'text';
-  const progType = values['prog-type'];
-  if (progType !== undefined && !isProgType(progType)) throw new UsageError(`--prog-type must be one of ${PROG_TYPES.join(', ')}`);
-  const loaded = loadPrograms(file);
-  printFindings(io, file, loaded.findings);
-  if (hasErrors(loaded.findings)) return EXIT_INPUT;
-  const programs = values.section ? loaded.programs.filter((p) => p.section === values.section || p.name === values.section) : loaded.programs;
+  const input = programInput('verify', positionals, values, USAGE, io);
+  if (typeof input === 'number') return input;
+  const { file, format, progType } = input;
+  const programs = values.section ? input.programs.filter((p) => p.section === values.section || p.name === values.section) : input.programs;
   if (programs.length === 0) throw new UsageError(values.section ? `no program in section '${values.section}'` : 'the file holds no program');
   let rejected = false;
   const reports = programs.map((p) => {
-    const r = verify(p, { progType: progType as never, unprivileged: values.unprivileged, log: values.log });
+    const r = verify(p, { progType, unprivileged: values.unprivileged, log: values.log });
     rejected ||= !r.accepted;
     return { p, r };
   });
