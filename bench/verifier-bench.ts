@@ -126,7 +126,7 @@ export function runVerifierBench(options: { print?: boolean } = {}): VerifierBen
   }
   if (options.print) {
     for (const r of rows) {
-      console.log(`  ${r.name.padEnd(34)} ${String(r.insns).padStart(6)} insns  ${String(r.processed).padStart(8)} processed  ${r.ms.toFixed(1).padStart(8)} ms  ${r.usPerInsn.toFixed(2).padStart(6)} µs/insn  ${r.accepted ? 'accepted' : 'REJECTED'}`);
+      console.log(`  ${r.name.padEnd(44)} ${String(r.insns).padStart(6)} insns  ${String(r.processed).padStart(8)} processed  ${r.ms.toFixed(1).padStart(8)} ms  ${r.usPerInsn.toFixed(2).padStart(6)} µs/insn  ${r.accepted ? 'accepted' : 'REJECTED'}`);
     }
   }
   return rows;
