@@ -4,6 +4,7 @@ import { runAsmBench } from './asm-bench';
 import { formatLspBench, runLspBench } from './lsp-bench';
 import { runProbeBench } from './probe-bench';
 import { runVmBench } from './vm-bench';
+import { runVerifierBench } from './verifier-bench';
 
 function machine(): string {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
   runVmBench({ print: true });
   console.log('\n== probe scripts (simulated run)');
   runProbeBench({ print: true });
+  console.log('\n== verifier');
+  runVerifierBench({ print: true });
   console.log('\n== language server');
   for (const line of formatLspBench(await runLspBench())) console.log(`  ${line}`);
 }
