@@ -59,7 +59,10 @@ else
   rm -rf "$CS_DIR"
   mkdir -p "$CS_DIR"
   echo '{"name":"e2e-code-server","private":true}' > "$CS_DIR/package.json"
-  (cd "$CS_DIR" && PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
+  # Under `npm run`, the outer npm (Node 20) exports npm_config_user_agent, which the inner npm would
+  # take as its own: code-server's postinstall reads the Node version from it and refuses v20.
+  (cd "$CS_DIR" && env -u npm_config_user_agent -u npm_execpath -u npm_node_execpath \
+    PATH="$NODE24_DIR/bin:$PATH" npm_config_nodedir="$NODE24_DIR" \
     npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" --foreground-scripts >"$CACHE/cs-install.log" 2>&1) || {
     log "code-server install failed; last lines of $CACHE/cs-install.log:"
     tail -n 30 "$CACHE/cs-install.log" >&2
