@@ -45,9 +45,16 @@ describe('out of bounds, per region', () => {
     expect(r.fault?.message).toMatch(/^insn 1 \(line 3\): 8-byte load at 0x0000000000000010: null pointer dereference \(nearest region: /);
     expect(r.fault?.address).toBe('0x0000000000000010');
   });
-  it('a map handle is not memory', () => {
-    const r = run('.map a array key=4 value=8 entries=1\n.section socket\nr1 = a ll\nr0 = *(u64 *)(r1 + 0)\nexit');
-    expect(r.fault?.message).toMatch(re("insn 2 (line 4): 8-byte load at ADDR: map 'a' is a map handle, not memory"));
+  it('a map handle reads as its kernel struct: never written, and it ends where the struct does', () => {
+    const store = run('.map a array key=4 value=8 entries=1\n.section socket\nr1 = a ll\n*(u32 *)(r1 + 76) = 9\nr0 = 0\nexit');
+    expect(store.fault?.kind).toBe('read-only');
+    expect(store.fault?.message).toMatch(re("insn 2 (line 4): 4-byte store at ADDR: map 'a' is a map: programs may read its kernel struct but never write it"));
+    const past = run('.map a array key=4 value=8 entries=1\n.section socket\nr1 = a ll\nr0 = *(u64 *)(r1 + 312)\nexit');
+    expect(past.fault?.message).toMatch(re("insn 2 (line 4): 8-byte load at ADDR is out of bounds: it starts at the end of map 'a' (map, 312 bytes at ADDR)"));
+  });
+  it('a function pointer is not memory', () => {
+    const r = run('.section socket\nr1 = f ll\nr0 = *(u64 *)(r1 + 0)\nexit\nf:\nr0 = 0\nexit');
+    expect(r.fault?.message).toMatch(re('insn 2 (line 3): 8-byte load at ADDR: code of socket is a function pointer, not memory'));
   });
   it('read-only map values (BPF_F_RDONLY_PROG)', () => {
     const r = run('.map ro array key=4 value=8 entries=1 flags=128\n.section socket\n*(u32 *)(r10 - 4) = 0\nr1 = ro ll\nr2 = r10\nr2 += -4\ncall bpf_map_lookup_elem\n*(u64 *)(r0 + 0) = 1\nexit');

@@ -29,6 +29,14 @@ export interface CtxField {
   storeSizes: readonly number[];
   /** A load of this field gives a pointer of this kind instead of a scalar. */
   yields?: CtxYield;
+  /**
+   * The width of the kernel field behind it, when narrower than `size` (skb->protocol is a u16
+   * behind a u32). The kernel rewrites a narrow load as a load of that field, shifted and masked
+   * only when the load is narrower than the field: so a load at least this wide gives the whole
+   * value whatever its offset (a u16 load at protocol + 2 reads the protocol), narrower ones the
+   * bytes at their offset.
+   */
+  sourceSize?: number;
   /** Sign of the value, for display (tracepoint fields). */
   signed?: boolean;
   /** The kernel's meaning, for hovers and the inspector. */
@@ -43,6 +51,11 @@ export interface CtxLayout {
   fields: readonly CtxField[];
   /** Whether the program may store to the context at all. */
   writable: boolean;
+  /**
+   * Loads the kernel allows anywhere from `from` up to `size` whatever the fields say (tracepoint
+   * records), of any width aligned to itself; `negative`: below offset 0 too.
+   */
+  openReads?: { from: number; negative: boolean };
 }
 
 /** A tracepoint record field, as the tracefs `format` file describes it (structurally the probe catalog's type). */
@@ -57,7 +70,7 @@ export interface TracepointFieldLike {
 export interface ContextOptions {
   /** Tracepoint programs: the event's own fields (after the 8-byte common header). */
   tracepointFields?: readonly TracepointFieldLike[];
-  /** raw_tracepoint programs: how many u64 arguments the tracepoint passes (default 12, the kernel maximum). */
+  /** raw_tracepoint programs: how many u64 arguments the tracepoint passes (default 12, the kernel maximum); all 12 stay readable. */
   rawArgs?: number;
 }
 
@@ -65,63 +78,79 @@ export interface ContextOptions {
 // __sk_buff
 
 const R124 = [1, 2, 4] as const;
+const R1248 = [1, 2, 4, 8] as const;
 const W4 = [4] as const;
 const ONLY8 = [8] as const;
+const ONLY1 = [1] as const;
 const NONE: readonly number[] = [];
+
+/** The three __sk_buff users, each with its own `*_is_valid_access` callback in the kernel. */
+type SkbUser = 'socket' | 'tc' | 'cgskb';
 
 interface SkbRow {
   name: string;
   offset: number;
   size: number;
   count?: number;
-  /** Access for socket_filter and for sched_cls/sched_act/cgroup_skb. */
-  socket: CtxAccess;
-  tc: CtxAccess;
+  /** Access per user: 'r' read, 'w' read and write, '-' none. */
+  socket: 'r' | 'w' | '-';
+  tc: 'r' | 'w' | '-';
+  cgskb: 'r' | 'w' | '-';
   loads: readonly number[];
+  /** The kernel field's width, when narrower than the __sk_buff field (CtxField.sourceSize). */
+  src?: 1 | 2;
+  /** Store widths when writable; 4 (the kernel's size_default) unless given. */
+  stores?: readonly number[];
   yields?: CtxYield;
   doc: string;
 }
 
+// Access per program type as sk_filter_is_valid_access, tc_cls_act_is_valid_access and
+// cg_skb_is_valid_access decide it on top of bpf_skb_is_valid_access: ordinary u32 fields take
+// aligned 1/2/4-byte loads and only 4-byte stores; cb[] takes any aligned width up to 8 both ways,
+// inside the 20 bytes; socket addresses and packet pointers are 4-byte only; the u64 fields 8-byte only.
 const SKB_ROWS: readonly SkbRow[] = [
-  { name: 'len', offset: 0, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'packet length in bytes (skb->len)' },
-  { name: 'pkt_type', offset: 4, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'PACKET_HOST, PACKET_BROADCAST, ... (skb->pkt_type)' },
-  { name: 'mark', offset: 8, size: 4, socket: 'read', tc: 'write', loads: R124, doc: 'the packet mark (skb->mark); writable by tc programs' },
-  { name: 'queue_mapping', offset: 12, size: 4, socket: 'read', tc: 'write', loads: R124, doc: 'transmit queue (skb->queue_mapping); writable by tc programs' },
-  { name: 'protocol', offset: 16, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'ethertype in network byte order (skb->protocol)' },
-  { name: 'vlan_present', offset: 20, size: 4, socket: 'read', tc: 'read', loads: R124, doc: '1 if the packet carries a VLAN tag' },
-  { name: 'vlan_tci', offset: 24, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'VLAN tag control information' },
-  { name: 'vlan_proto', offset: 28, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'VLAN protocol (network byte order)' },
-  { name: 'priority', offset: 32, size: 4, socket: 'read', tc: 'write', loads: R124, doc: 'queueing priority (skb->priority); writable by tc programs' },
-  { name: 'ingress_ifindex', offset: 36, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'interface index the packet arrived on' },
-  { name: 'ifindex', offset: 40, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'interface index of skb->dev' },
-  { name: 'tc_index', offset: 44, size: 4, socket: 'read', tc: 'write', loads: R124, doc: 'traffic control index (skb->tc_index)' },
-  { name: 'cb', offset: 48, size: 20, count: 5, socket: 'write', tc: 'write', loads: R124, doc: 'five u32 words of scratch space shared between programs (skb->cb)' },
-  { name: 'hash', offset: 68, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'flow hash (skb->hash)' },
-  { name: 'tc_classid', offset: 72, size: 4, socket: 'none', tc: 'write', loads: R124, doc: 'tc class id; tc programs only' },
-  { name: 'data', offset: 76, size: 4, socket: 'none', tc: 'read', loads: W4, yields: 'packet', doc: 'start of packet data (a packet pointer; tc programs only)' },
-  { name: 'data_end', offset: 80, size: 4, socket: 'none', tc: 'read', loads: W4, yields: 'packet_end', doc: 'end of packet data (compare packet pointers against it before access)' },
-  { name: 'napi_id', offset: 84, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'NAPI id the packet was received on' },
-  { name: 'family', offset: 88, size: 4, socket: 'none', tc: 'none', loads: R124, doc: 'address family of the socket (sk_skb programs only)' },
-  { name: 'remote_ip4', offset: 92, size: 4, socket: 'none', tc: 'none', loads: R124, doc: 'remote IPv4 address (sk_skb programs only)' },
-  { name: 'local_ip4', offset: 96, size: 4, socket: 'none', tc: 'none', loads: R124, doc: 'local IPv4 address (sk_skb programs only)' },
-  { name: 'remote_ip6', offset: 100, size: 16, count: 4, socket: 'none', tc: 'none', loads: R124, doc: 'remote IPv6 address (sk_skb programs only)' },
-  { name: 'local_ip6', offset: 116, size: 16, count: 4, socket: 'none', tc: 'none', loads: R124, doc: 'local IPv6 address (sk_skb programs only)' },
-  { name: 'remote_port', offset: 132, size: 4, socket: 'none', tc: 'none', loads: R124, doc: 'remote port (sk_skb programs only)' },
-  { name: 'local_port', offset: 136, size: 4, socket: 'none', tc: 'none', loads: R124, doc: 'local port (sk_skb programs only)' },
-  { name: 'data_meta', offset: 140, size: 4, socket: 'none', tc: 'read', loads: W4, yields: 'packet_meta', doc: 'start of the metadata area before the packet data (tc programs only)' },
-  { name: 'flow_keys', offset: 144, size: 8, socket: 'none', tc: 'none', loads: ONLY8, yields: 'flow_keys', doc: 'flow dissector keys (flow_dissector programs only)' },
-  { name: 'tstamp', offset: 152, size: 8, socket: 'none', tc: 'write', loads: ONLY8, doc: 'packet timestamp in ns (skb->tstamp); tc programs only' },
-  { name: 'wire_len', offset: 160, size: 4, socket: 'none', tc: 'read', loads: R124, doc: 'length on the wire, including headers the stack removed' },
-  { name: 'gso_segs', offset: 164, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'number of GSO segments' },
-  { name: 'sk', offset: 168, size: 8, socket: 'read', tc: 'read', loads: ONLY8, yields: 'sock_or_null', doc: 'the socket the packet belongs to, or NULL (a pointer that must be checked)' },
-  { name: 'gso_size', offset: 176, size: 4, socket: 'read', tc: 'read', loads: R124, doc: 'GSO segment size' },
-  { name: 'tstamp_type', offset: 180, size: 1, socket: 'none', tc: 'none', loads: NONE, doc: 'timestamp type; read through bpf_skb_set_tstamp only' },
-  { name: 'hwtstamp', offset: 184, size: 8, socket: 'none', tc: 'read', loads: ONLY8, doc: 'hardware timestamp in ns' },
+  { name: 'len', offset: 0, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, doc: 'packet length in bytes (skb->len)' },
+  { name: 'pkt_type', offset: 4, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, src: 1, doc: 'PACKET_HOST, PACKET_BROADCAST, ... (skb->pkt_type)' },
+  { name: 'mark', offset: 8, size: 4, socket: 'r', tc: 'w', cgskb: 'w', loads: R124, doc: 'the packet mark (skb->mark); writable by tc and cgroup_skb programs' },
+  { name: 'queue_mapping', offset: 12, size: 4, socket: 'r', tc: 'w', cgskb: 'r', loads: R124, src: 2, doc: 'transmit queue (skb->queue_mapping); writable by tc programs' },
+  { name: 'protocol', offset: 16, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, src: 2, doc: 'ethertype in network byte order (skb->protocol)' },
+  { name: 'vlan_present', offset: 20, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, src: 1, doc: '1 if the packet carries a VLAN tag' },
+  { name: 'vlan_tci', offset: 24, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, src: 2, doc: 'VLAN tag control information' },
+  { name: 'vlan_proto', offset: 28, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, src: 2, doc: 'VLAN protocol (network byte order)' },
+  { name: 'priority', offset: 32, size: 4, socket: 'r', tc: 'w', cgskb: 'w', loads: R124, doc: 'queueing priority (skb->priority); writable by tc and cgroup_skb programs' },
+  { name: 'ingress_ifindex', offset: 36, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, doc: 'interface index the packet arrived on' },
+  { name: 'ifindex', offset: 40, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, doc: 'interface index of skb->dev' },
+  { name: 'tc_index', offset: 44, size: 4, socket: 'r', tc: 'w', cgskb: 'r', loads: R124, src: 2, doc: 'traffic control index (skb->tc_index); writable by tc programs' },
+  { name: 'cb', offset: 48, size: 20, count: 5, socket: 'w', tc: 'w', cgskb: 'w', loads: R1248, stores: R1248, doc: 'five u32 words of scratch space shared between programs (skb->cb); any aligned width up to 8 bytes' },
+  { name: 'hash', offset: 68, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, doc: 'flow hash (skb->hash)' },
+  { name: 'tc_classid', offset: 72, size: 4, socket: '-', tc: 'w', cgskb: '-', loads: R124, src: 2, doc: 'tc class id; tc programs only' },
+  { name: 'data', offset: 76, size: 4, socket: '-', tc: 'r', cgskb: 'r', loads: W4, yields: 'packet', doc: 'start of packet data (a packet pointer; tc and cgroup_skb programs)' },
+  { name: 'data_end', offset: 80, size: 4, socket: '-', tc: 'r', cgskb: 'r', loads: W4, yields: 'packet_end', doc: 'end of packet data (compare packet pointers against it before access)' },
+  { name: 'napi_id', offset: 84, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, doc: 'NAPI id the packet was received on' },
+  { name: 'family', offset: 88, size: 4, socket: '-', tc: '-', cgskb: 'r', loads: R124, src: 2, doc: 'address family of the socket (cgroup_skb and sk_skb programs)' },
+  { name: 'remote_ip4', offset: 92, size: 4, socket: '-', tc: '-', cgskb: 'r', loads: W4, doc: 'remote IPv4 address of the socket (network byte order)' },
+  { name: 'local_ip4', offset: 96, size: 4, socket: '-', tc: '-', cgskb: 'r', loads: W4, doc: 'local IPv4 address of the socket (network byte order)' },
+  { name: 'remote_ip6', offset: 100, size: 16, count: 4, socket: '-', tc: '-', cgskb: 'r', loads: W4, doc: 'remote IPv6 address of the socket (four u32 words)' },
+  { name: 'local_ip6', offset: 116, size: 16, count: 4, socket: '-', tc: '-', cgskb: 'r', loads: W4, doc: 'local IPv6 address of the socket (four u32 words)' },
+  { name: 'remote_port', offset: 132, size: 4, socket: '-', tc: '-', cgskb: 'r', loads: R124, src: 2, doc: 'remote port of the socket (network byte order, in the upper 16 bits on little-endian)' },
+  { name: 'local_port', offset: 136, size: 4, socket: '-', tc: '-', cgskb: 'r', loads: R124, src: 2, doc: 'local port of the socket (host byte order)' },
+  { name: 'data_meta', offset: 140, size: 4, socket: '-', tc: 'r', cgskb: '-', loads: W4, yields: 'packet_meta', doc: 'start of the metadata area before the packet data (tc programs only)' },
+  { name: 'flow_keys', offset: 144, size: 8, socket: '-', tc: '-', cgskb: '-', loads: ONLY8, yields: 'flow_keys', doc: 'flow dissector keys (flow_dissector programs only)' },
+  { name: 'tstamp', offset: 152, size: 8, socket: '-', tc: 'w', cgskb: 'w', loads: ONLY8, stores: ONLY8, doc: 'packet timestamp in ns (skb->tstamp); tc and cgroup_skb programs' },
+  { name: 'wire_len', offset: 160, size: 4, socket: '-', tc: 'r', cgskb: '-', loads: R124, doc: 'length on the wire, including headers the stack removed (tc programs only)' },
+  { name: 'gso_segs', offset: 164, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, src: 2, doc: 'number of GSO segments' },
+  { name: 'sk', offset: 168, size: 8, socket: 'r', tc: 'r', cgskb: 'r', loads: ONLY8, yields: 'sock_or_null', doc: 'the socket the packet belongs to, or NULL (a pointer that must be checked)' },
+  { name: 'gso_size', offset: 176, size: 4, socket: 'r', tc: 'r', cgskb: 'r', loads: R124, src: 2, doc: 'GSO segment size' },
+  { name: 'tstamp_type', offset: 180, size: 1, socket: '-', tc: 'r', cgskb: '-', loads: ONLY1, doc: 'what clock tstamp is on (BPF_SKB_CLOCK_*); tc programs read it as one byte, and set it with bpf_skb_set_tstamp' },
+  { name: 'hwtstamp', offset: 184, size: 8, socket: '-', tc: 'r', cgskb: 'r', loads: ONLY8, doc: 'hardware timestamp in ns' },
 ];
 
-function skbLayout(forTc: boolean): CtxLayout {
+const ACCESS_OF: Readonly<Record<SkbRow['tc'], CtxAccess>> = { r: 'read', w: 'write', '-': 'none' };
+
+function skbLayout(user: SkbUser): CtxLayout {
   const fields = SKB_ROWS.map((r): CtxField => {
-    const access = forTc ? r.tc : r.socket;
+    const access = ACCESS_OF[r[user]];
     return {
       name: r.name,
       offset: r.offset,
@@ -129,8 +158,8 @@ function skbLayout(forTc: boolean): CtxLayout {
       ...(r.count ? { count: r.count } : {}),
       access,
       loadSizes: access === 'none' ? NONE : r.loads,
-      // Stores must be full-width (the kernel rejects narrow stores to __sk_buff).
-      storeSizes: access === 'write' ? (r.size === 8 ? ONLY8 : W4) : NONE,
+      storeSizes: access === 'write' ? (r.stores ?? W4) : NONE,
+      ...(r.src ? { sourceSize: r.src } : {}),
       ...(r.yields ? { yields: r.yields } : {}),
       doc: r.doc,
     };
@@ -202,43 +231,50 @@ export const TRACEPOINT_COMMON_FIELDS: readonly TracepointFieldLike[] = [
   { name: 'common_pid', offset: 4, size: 4, signed: true },
 ];
 
+/**
+ * PERF_MAX_TRACE_SIZE: tp_prog_is_valid_access lets a tracepoint program read anything below it
+ * (aligned to the width), whatever the event's own record holds.
+ */
+export const TRACEPOINT_READ_LIMIT = 8192;
+
 function tracepointLayout(extra: readonly TracepointFieldLike[]): CtxLayout {
   const fields: CtxField[] = TRACEPOINT_COMMON_FIELDS.map((f) => ({
     name: f.name, offset: f.offset, size: f.size, access: 'none' as const, loadSizes: NONE, storeSizes: NONE,
     signed: f.signed, doc: 'common trace-event header; BPF programs may not read the first 8 bytes',
   }));
-  let end = 8;
   for (const f of extra) {
-    if (f.offset < 8) continue;
+    if (f.offset < 8 || f.offset >= TRACEPOINT_READ_LIMIT) continue;
     fields.push({
-      name: f.name, offset: f.offset, size: f.size, access: 'read', loadSizes: [1, 2, 4, 8].filter((s) => s <= Math.max(f.size, 1) || f.size % s === 0),
+      name: f.name, offset: f.offset, size: Math.min(f.size, TRACEPOINT_READ_LIMIT - f.offset), access: 'read', loadSizes: R1248,
       storeSizes: NONE, signed: f.signed ?? false, doc: f.type ? `event field (${f.type})` : 'event field',
     });
-    end = Math.max(end, f.offset + f.size);
   }
-  // Records are padded to 8 bytes in the ring buffer.
-  return { struct: 'trace_event_raw', size: (end + 7) & ~7, fields, writable: false };
+  // The kernel compares the offset with sizeof(void *) unsigned, so negative offsets pass its test
+  // too: they read whatever precedes the record in the kernel's buffer.
+  return { struct: 'trace_event_raw', size: TRACEPOINT_READ_LIMIT, fields, writable: false, openReads: { from: 8, negative: true } };
 }
 
 // ---------------------------------------------------------------------------------------------
 
-const MAX_RAW_ARGS = 12; // MAX_BPF_FUNC_ARGS
+const MAX_RAW_ARGS = 12; // the largest tracepoint passes 12 arguments; raw_tp_prog_is_valid_access allows all 12
 
 function rawTracepointLayout(nargs: number): CtxLayout {
   const n = Math.max(0, Math.min(MAX_RAW_ARGS, Math.floor(nargs)));
   const fields: CtxField[] = [];
-  for (let i = 0; i < n; i++) {
-    fields.push({ name: `args[${i}]`, offset: i * 8, size: 8, access: 'read', loadSizes: [1, 2, 4, 8], storeSizes: NONE, doc: `tracepoint argument ${i} (u64)` });
+  for (let i = 0; i < MAX_RAW_ARGS; i++) {
+    const doc = i < n ? `tracepoint argument ${i} (u64)` : `argument ${i}: this tracepoint passes ${n}, so it holds whatever the kernel left there`;
+    fields.push({ name: `args[${i}]`, offset: i * 8, size: 8, access: 'read', loadSizes: R1248, storeSizes: NONE, doc });
   }
-  return { struct: 'bpf_raw_tracepoint_args', size: n * 8, fields, writable: false };
+  return { struct: 'bpf_raw_tracepoint_args', size: MAX_RAW_ARGS * 8, fields, writable: false };
 }
 
 function perfEventLayout(): CtxLayout {
-  // bpf_perf_event_data: regs (pt_regs), then sample_period and addr. Register loads must be 8 bytes.
+  // bpf_perf_event_data: regs (pt_regs, 8-byte loads only), then sample_period and addr, which
+  // pe_prog_is_valid_access lets programs read narrowly (any aligned 1/2/4/8 bytes inside the u64).
   const fields: CtxField[] = ptRegsFields(ONLY8).map((f) => ({ ...f, name: `regs.${f.name}` }));
   fields.push(
-    { name: 'sample_period', offset: PT_REGS_SIZE, size: 8, access: 'read', loadSizes: [1, 2, 4, 8], storeSizes: NONE, doc: 'sampling period of the event' },
-    { name: 'addr', offset: PT_REGS_SIZE + 8, size: 8, access: 'read', loadSizes: ONLY8, storeSizes: NONE, doc: 'data address of the sample, where the event records one' },
+    { name: 'sample_period', offset: PT_REGS_SIZE, size: 8, access: 'read', loadSizes: R1248, storeSizes: NONE, doc: 'sampling period of the event' },
+    { name: 'addr', offset: PT_REGS_SIZE + 8, size: 8, access: 'read', loadSizes: R1248, storeSizes: NONE, doc: 'data address of the sample, where the event records one' },
   );
   return { struct: 'bpf_perf_event_data', size: PT_REGS_SIZE + 16, fields, writable: false };
 }
@@ -247,15 +283,16 @@ function perfEventLayout(): CtxLayout {
 export function contextLayout(progType: ProgType, opts: ContextOptions = {}): CtxLayout {
   switch (progType) {
     case 'socket_filter':
-      return skbLayout(false);
+      return skbLayout('socket');
     case 'sched_cls':
     case 'sched_act':
+      return skbLayout('tc');
     case 'cgroup_skb':
-      return skbLayout(true);
+      return skbLayout('cgskb');
     case 'xdp':
       return { struct: 'xdp_md', size: 24, fields: XDP_FIELDS, writable: false };
     case 'kprobe':
-      return { struct: 'pt_regs', size: PT_REGS_SIZE, fields: ptRegsFields([1, 2, 4, 8]), writable: false };
+      return { struct: 'pt_regs', size: PT_REGS_SIZE, fields: ptRegsFields(R1248), writable: false };
     case 'tracepoint':
       return tracepointLayout(opts.tracepointFields ?? []);
     case 'raw_tracepoint':
@@ -274,26 +311,37 @@ export function ctxFieldByName(layout: CtxLayout, name: string): CtxField | unde
   return layout.fields.find((f) => f.name === name);
 }
 
-export type CtxCheck = { ok: true; field: CtxField } | { ok: false; field?: CtxField; reason: string };
+/** `field` is absent for an open read (a tracepoint record's bytes outside its known fields). */
+export type CtxCheck = { ok: true; field?: CtxField } | { ok: false; field?: CtxField; reason: string };
 
-/** Whether a load/store of `size` bytes at `offset` is one the kernel permits for this layout. */
-export function checkCtxAccess(layout: CtxLayout, offset: number, size: number, kind: 'load' | 'store'): CtxCheck {
+/**
+ * Whether a load/store of `size` bytes at `offset` is one the kernel permits for this layout.
+ * `signExtend`: the load is BPF_MEMSX, which the kernel refuses on fields that give pointers.
+ */
+export function checkCtxAccess(layout: CtxLayout, offset: number, size: number, kind: 'load' | 'store', signExtend = false): CtxCheck {
+  const open = layout.openReads;
+  if (open && kind === 'load' && offset < layout.size && (offset >= open.from || (open.negative && offset < 0))) {
+    // Any width, aligned to itself (the kernel checks `off % size` and nothing else).
+    if (offset % size !== 0) return { ok: false, field: ctxFieldAt(layout, offset), reason: `misaligned ${size}-byte load at ${layout.struct} offset ${offset}` };
+    return { ok: true, field: ctxFieldAt(layout, offset) };
+  }
   if (offset < 0 || offset + size > layout.size) {
     return { ok: false, reason: `offset ${offset} size ${size} is outside ${layout.struct} (${layout.size} bytes)` };
   }
   const field = ctxFieldAt(layout, offset);
   if (!field) return { ok: false, reason: `no ${layout.struct} field at offset ${offset}` };
-  const elem = field.count ? field.size / field.count : field.size;
-  const within = (offset - field.offset) % elem;
   if (field.access === 'none') return { ok: false, field, reason: `${layout.struct}.${field.name} is not accessible to this program type` };
   if (kind === 'store' && field.access !== 'write') return { ok: false, field, reason: `${layout.struct}.${field.name} is read-only` };
   const sizes = kind === 'load' ? field.loadSizes : field.storeSizes;
   if (!sizes.includes(size)) {
     return { ok: false, field, reason: `${kind} of ${size} byte(s) from ${layout.struct}.${field.name} is not allowed (allowed: ${sizes.join(', ')})` };
   }
-  if (offset % size !== 0 || within + size > elem) {
+  // Aligned to its own width and inside the field: an array such as cb[] may be read across its
+  // elements (8 bytes at cb[0] or cb[2]), as the kernel checks only the array's end.
+  if (offset % size !== 0 || offset + size > field.offset + field.size) {
     return { ok: false, field, reason: `misaligned ${size}-byte ${kind} at ${layout.struct} offset ${offset}` };
   }
+  if (signExtend && field.yields) return { ok: false, field, reason: `${layout.struct}.${field.name} is a pointer: it cannot be loaded sign-extended` };
   return { ok: true, field };
 }
 

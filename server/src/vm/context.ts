@@ -155,16 +155,23 @@ export function isPacketProgram(t: ProgType): boolean {
 /** The hook that makes pointer fields load as pointers and enforces the layout's access rules. */
 function ctxHook(region: () => Region, layout: CtxLayout, pointer: (yields: string) => bigint, dynamic: (name: string) => bigint | undefined) {
   return {
-    load(offset: number, size: number): bigint {
-      const c = checkCtxAccess(layout, offset, size, 'load');
+    load(offset: number, size: number, signed: boolean): bigint {
+      const c = checkCtxAccess(layout, offset, size, 'load', signed);
       if (!c.ok) fault('ctx-access', `invalid context load: ${c.reason}`, { size, region: layout.struct });
-      if (c.field.yields) return pointer(c.field.yields);
-      const d = c.field.count ? undefined : dynamic(c.field.name);
+      const f = c.field;
+      // Below a tracepoint record the kernel reads whatever precedes it; the VM has zeros there.
+      if (!f) return offset < 0 ? 0n : BigInt.asUintN(64, readLE(region().dv, offset, size));
+      if (f.yields) return pointer(f.yields);
+      // The kernel's rewrite of a narrow load: the whole field when the load is at least as wide
+      // as the kernel field behind it, else the bytes at the load's offset (on little-endian).
+      const whole = f.sourceSize !== undefined && size >= f.sourceSize && size < f.size;
+      const d = f.count ? undefined : dynamic(f.name);
       if (d !== undefined) {
-        const shift = BigInt(8 * (offset - c.field.offset));
+        if (whole) return d;
+        const shift = BigInt(8 * (offset - f.offset));
         return (d >> shift) & ((1n << BigInt(8 * size)) - 1n);
       }
-      return BigInt.asUintN(64, readLE(region().dv, offset, size));
+      return BigInt.asUintN(64, whole ? readLE(region().dv, f.offset, f.size) : readLE(region().dv, offset, size));
     },
     store(offset: number, size: number, value: bigint): void {
       const c = checkCtxAccess(layout, offset, size, 'store');
@@ -192,6 +199,9 @@ export function buildContext(mem: Memory, progType: ProgType, input: CtxInput = 
     const region = mem.alloc('ctx', `context (${layout.struct})`, bytes, false);
     region.hook = ctxHook(() => region, layout, () => 0n, () => undefined);
     region.probeReadable = KERNEL_LAYOUT_CONTEXTS.has(progType);
+    // Loads carry a signed 16-bit offset and the context pointer may not be moved, so a
+    // tracepoint program reaches at most 32 KiB below its record.
+    if (layout.openReads?.negative) region.reachBelow = 0x8000;
     region.refresh();
     return { r1: region.base, ctx: region, layout, named };
   }

@@ -79,7 +79,7 @@ const EXEC: Readonly<Record<FormKind | 'invalid' | 'filler', Exec>> = {
     m.pc = op.slot + 1;
   },
   ldxsx(m, op) {
-    const v = m.mem.load(address(m, op.src, op.off), op.size);
+    const v = m.mem.load(address(m, op.src, op.off), op.size, true);
     m.R[op.dst] = signExtend(v, op.size * 8, 64);
     m.pc = op.slot + 1;
   },

@@ -9,6 +9,7 @@ import { StopProgram, TailCall } from './control';
 import { fault, hex64, VmFault } from './faults';
 import { Memory, type Region, type WriteRecord } from './memory';
 import { createMap, mapSpecProblem, ProgArrayMap, RingbufMap, type MapDump, type VmMap } from './maps/index';
+import { mapStructImage } from './maps/kernel-struct';
 import type { StreamRecord } from './maps/streams';
 import { HELPERS, type Helper } from './helpers/index';
 import { helperName } from '../isa/helpers';
@@ -356,7 +357,8 @@ export class Machine {
     }
     const problem = mapSpecProblem(spec, this.cpus);
     if (problem) throw new Error(problem);
-    const handle = this.mem.alloc('map', `map '${spec.name}'`, 0, false);
+    // A map pointer reads as the map's kernel struct (key_size, max_entries...), never written.
+    const handle = this.mem.alloc('map', `map '${spec.name}'`, mapStructImage(spec, this.maps.size + 1), false);
     const env = { mem: this.mem, cpus: this.cpus, cpu: () => this.cpuId };
     const map = createMap(spec, handle, env);
     handle.owner = map;

@@ -13,12 +13,13 @@ export type RegionKind =
   | 'helper'
   | 'mem' // memory given by the caller (conformance: r1)
   | 'user' // named memory from a context description (strings for kprobe arguments...)
-  | 'map' // a map object: its address is a handle for helpers, never dereferenceable
+  | 'map' // a map object: its address is a handle for helpers; loads read the map's kernel struct
   | 'code'; // a function pointer (lddw src=4): offset = slot index
 
 /** Context regions answer loads and stores of their special fields themselves. */
 export interface RegionHook {
-  load(offset: number, size: number): bigint;
+  /** `signed`: a sign-extending load (the caller extends the value; the hook may refuse it). */
+  load(offset: number, size: number, signed: boolean): bigint;
   store(offset: number, size: number, value: bigint): void;
 }
 
@@ -40,6 +41,11 @@ export class Region {
    * tracepoint args): bpf_probe_read* may copy them, as the kernel lets it read any kernel memory.
    */
   probeReadable = false;
+  /**
+   * How many bytes below offset 0 a hooked region answers for (its hook gets negative offsets):
+   * a tracepoint record, which the kernel lets programs read before its start.
+   */
+  reachBelow = 0;
 
   constructor(
     readonly hi: number,
@@ -204,6 +210,10 @@ export class Memory {
     const above = offset >= 0x80000000 ? this.region(hi + 1) : undefined;
     if (above && !above.dead && above.kind !== 'map' && above.kind !== 'code' && (!r || offset >= r.end)) {
       const before = 0x100000000 - offset + above.lo;
+      if (above.hook && before <= above.reachBelow) {
+        if (forWrite && !above.writable) fault('read-only', `${what}: ${above.describe()} is read-only`, { address: a, size, region: above.name });
+        return { region: above, offset: offset - 0x100000000 };
+      }
       fault('out-of-bounds', `${what} is out of bounds: it starts ${before} byte(s) before the start of ${above.describe()}`, { address: a, size, region: above.name });
     }
     if (!r) {
@@ -211,8 +221,9 @@ export class Memory {
       fault('out-of-bounds', `${what}: not in any memory region${this.nearest(a)}`, { address: a, size });
     }
     if (r.dead) fault('out-of-bounds', `${what}: ${r.name} is no longer valid (${r.dead})`, { address: a, size, region: r.name });
-    if (r.kind === 'map' || r.kind === 'code') {
-      fault('out-of-bounds', `${what}: ${r.name} is a ${r.kind === 'map' ? 'map handle' : 'function pointer'}, not memory`, { address: a, size, region: r.name });
+    if (r.kind === 'code') fault('out-of-bounds', `${what}: ${r.name} is a function pointer, not memory`, { address: a, size, region: r.name });
+    if (r.kind === 'map' && forWrite) {
+      fault('read-only', `${what}: ${r.name} is a map: programs may read its kernel struct but never write it`, { address: a, size, region: r.name });
     }
     if (offset < r.lo || offset + size > r.end) {
       const where =
@@ -247,7 +258,7 @@ export class Memory {
 
   load(address: bigint, size: number, signed = false): bigint {
     const { region: r, offset } = this.resolve(address, size, 'load', false);
-    if (r.hook) return r.hook.load(offset, size);
+    if (r.hook) return r.hook.load(offset, size, signed);
     return readLE(r.dv, offset, size, signed);
   }
 
@@ -277,7 +288,7 @@ export class Memory {
     if (len === 0) return new Uint8Array(0);
     const { region: r, offset } = this.resolve(address, len, what, false);
     if (r.hook && !r.probeReadable) fault('ctx-access', `a helper may not read the context directly (${what} at ${hex64(address)})`);
-    return r.u8.slice(offset, offset + len);
+    return sliceFrom(r.u8, offset, len);
   }
 
   /**
@@ -294,6 +305,8 @@ export class Memory {
     }
     const { region: r, offset } = first;
     if (r.hook && !r.probeReadable) return undefined;
+    // Below a record's start (Region.reachBelow) the VM holds zeros: the string is empty.
+    if (offset < 0) return new Uint8Array(1);
     const limit = Math.min(r.end, offset + max);
     let end = offset;
     while (end < limit && r.u8[end] !== 0) end++;
@@ -334,6 +347,14 @@ export class Memory {
     while (end < limit && r.u8[end] !== 0) end++;
     return latin1(r.u8.subarray(offset, end));
   }
+}
+
+/** `len` bytes from `offset`, reading zeros below offset 0 (Region.reachBelow). */
+function sliceFrom(u8: Uint8Array, offset: number, len: number): Uint8Array {
+  if (offset >= 0) return u8.slice(offset, offset + len);
+  const out = new Uint8Array(len);
+  if (offset + len > 0) out.set(u8.subarray(0, offset + len), -offset);
+  return out;
 }
 
 export function latin1(b: Uint8Array): string {
