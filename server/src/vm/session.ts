@@ -47,6 +47,9 @@ export interface SessionRunResult {
 /** A program nobody runs: the machine needs one to exist before the session's first run. */
 const IDLE: Program = { name: '(session)', section: '', type: 'kprobe', insns: [], maps: [], relocs: [], symbols: [] };
 
+/** Marks regions placed by mapMemory, which only unmapMemory may end. */
+const MAPPED = Symbol('mapped memory');
+
 export class VmSession {
   private readonly m: Machine;
   private readonly streams: (RingbufMap | PerfEventArrayMap)[] = [];
@@ -91,6 +94,32 @@ export class VmSession {
   /** Regions alive in the session's memory (maps' values, stacks, code...): bounded across runs. */
   get regionCount(): number {
     return this.m.mem.regionCount;
+  }
+
+  /**
+   * Places bytes that outlive runs, as a traced process's own memory does (its strings, its
+   * argv): later runs may read them with probe_read* until unmapMemory. Call between runs.
+   */
+  mapMemory(name: string, bytes: Uint8Array): bigint {
+    const r = this.m.mem.alloc('user', name, bytes, false);
+    r.owner = MAPPED;
+    return r.base;
+  }
+
+  /**
+   * Ends memory from mapMemory: reads at its addresses fault from now on. Its bytes are dropped
+   * but its address range stays reserved, so a stale pointer keeps faulting, until a call with
+   * `release` lets the range be handed out again. False when `address` is no mapped memory.
+   */
+  unmapMemory(address: bigint, release = false): boolean {
+    const r = this.m.mem.regionOf(address);
+    if (!r || r.owner !== MAPPED || r.base !== BigInt.asUintN(64, address)) return false;
+    if (!r.dead) {
+      r.replaceBytes(new Uint8Array(0));
+      r.kill('unmapped');
+    }
+    if (release) this.m.mem.free(r);
+    return true;
   }
 
   private noteStream(map: VmMap): void {

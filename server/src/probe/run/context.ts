@@ -1,5 +1,6 @@
 // What a program sees when an event fires: its context (pt_regs with the arguments, a tracepoint
-// record, raw tracepoint args) and the simulated memory holding its string arguments.
+// record, raw tracepoint args), pointing at string arguments placed in the process's memory
+// (user-memory.ts), where they outlive the event.
 import type { CtxInput, ValueInput } from '../../vm';
 import type { AttachSpec } from '../compile/sections';
 import type { TracepointField } from '../tracepoints';
@@ -11,22 +12,15 @@ export interface BuiltContext {
   problems: string[];
 }
 
-class Strings {
+/** Places a string or list in the event's process memory and gives its address; numbers pass through. */
+export type Place = (v: ArgValue) => bigint;
+
+/** What one context build places: its values in process memory, and the run's own scratch memory. */
+class Inputs {
   readonly memory: NonNullable<CtxInput['memory']> = [];
-  ref(s: string): string {
-    const name = `str${this.memory.length}`;
-    this.memory.push({ name, text: s, writable: false });
-    return `&${name}`;
-  }
-  /** A list becomes a NULL-terminated array of its values (strings by address), like an argv. */
+  constructor(readonly place: Place) {}
   value(v: ArgValue): ValueInput {
-    if (Array.isArray(v)) {
-      const pointers = [...v.map((x) => (typeof x === 'string' ? this.ref(x) : x)), 0];
-      const name = `list${this.memory.length}`;
-      this.memory.push({ name, pointers, writable: false });
-      return `&${name}`;
-    }
-    return typeof v === 'string' ? this.ref(v) : v;
+    return this.place(v);
   }
 }
 
@@ -46,7 +40,7 @@ function writeLE(bytes: Uint8Array, at: number, size: number, v: bigint): void {
 }
 
 /** A tracepoint record: fields at their offsets; `__data_loc` strings appended after the fields. */
-function tracepointContext(spec: AttachSpec, ev: ProbeEvent, s: Strings, problems: string[]): CtxInput {
+function tracepointContext(spec: AttachSpec, ev: ProbeEvent, s: Inputs, problems: string[]): CtxInput {
   const fmt = spec.tracepoint!;
   const args = ev.args;
   if (Array.isArray(args)) {
@@ -61,7 +55,7 @@ function tracepointContext(spec: AttachSpec, ev: ProbeEvent, s: Strings, problem
   const end = Math.max(8, ...fmt.fields.map((f) => f.offset + f.size));
   const body = (end + 7) & ~7;
   // Numbers, inline char arrays and __data_loc strings go straight into the record's bytes;
-  // only pointers to strings go through the VM, which places the strings in its memory.
+  // only pointers to strings go into the process's memory.
   const inline: { at: number; bytes: Uint8Array }[] = [];
   const numbers: { f: TracepointField; v: bigint }[] = [];
   const fields: Record<string, ValueInput> = {};
@@ -105,7 +99,7 @@ const RETURN_ADDRESS = 0xffffffff81000000n;
  * pt_regs for a function's arguments: the first six in registers (di, si, dx, cx, r8, r9), the
  * rest on the stack above the return address, as x86-64 passes them; sp points at the stack.
  */
-function registerAndStackArgs(args: ArgValue[], s: Strings, problems: string[]): CtxInput {
+function registerAndStackArgs(args: ArgValue[], s: Inputs, problems: string[]): CtxInput {
   const ctx: CtxInput = { args: args.slice(0, REGISTER_ARGS).map((v) => s.value(v)) };
   const onStack = args.slice(REGISTER_ARGS);
   if (!onStack.length) return ctx;
@@ -121,8 +115,8 @@ function registerAndStackArgs(args: ArgValue[], s: Strings, problems: string[]):
 }
 
 /** The context for running `spec`'s program on `ev`. */
-export function buildContext(spec: AttachSpec, ev: ProbeEvent): BuiltContext {
-  const s = new Strings();
+export function buildContext(spec: AttachSpec, ev: ProbeEvent, place: Place): BuiltContext {
+  const s = new Inputs(place);
   const problems: string[] = [];
   const k = spec.kind.name;
   let ctx: CtxInput = {};

@@ -20,6 +20,7 @@ import { globMatch } from '../tracepoints';
 import { buildContext } from './context';
 import { eventsFromObjects, readEvents, type EventInput, type ProbeEvent } from './events';
 import { generateEvents } from './generate';
+import { UserMemory, type UserMemoryLimits } from './user-memory';
 import { MapStore, runInVm, type TaskState } from './vm';
 
 export interface RunOptions extends Omit<CompileOptions, 'ncpus'> {
@@ -37,6 +38,8 @@ export interface RunOptions extends Omit<CompileOptions, 'ncpus'> {
   durationNs?: bigint;
   /** Instructions one program run may execute (default 1,000,000). */
   budget?: number;
+  /** How much of the events' strings stays readable (default: user-memory.ts DEFAULT_USER_MEMORY). */
+  userMemory?: Partial<UserMemoryLimits>;
 }
 
 export interface MapSummary {
@@ -79,6 +82,8 @@ class Run {
   readonly findings: Finding[] = [];
   readonly eventFindings: Finding[] = [];
   readonly store: MapStore;
+  /** The traced processes' strings, readable across events. */
+  readonly userMemory: UserMemory;
   readonly writer: OutputWriter;
   readonly plans: Map<string, MapPlan>;
   readonly symbols: Map<string, bigint>;
@@ -99,8 +104,10 @@ class Run {
     readonly budget: number,
     readonly eventsFile: string,
     seed?: number,
+    userMemory?: Partial<UserMemoryLimits>,
   ) {
     this.store = new MapStore(cpus, seed);
+    this.userMemory = new UserMemory(this.store.session, userMemory);
     this.plans = new Map(sc.maps.map((m) => [m.name, m]));
     for (const m of sc.maps) this.store.declare(m.spec);
     const start8 = new Uint8Array(8);
@@ -173,7 +180,7 @@ class Run {
     if ((this.exited && !force) || this.runs >= MAX_RUNS) return;
     this.runs++;
     this.now = ts;
-    const built = ev ? buildContext(program.attach, ev) : { ctx: {}, problems: [] };
+    const built = ev ? buildContext(program.attach, ev, (v) => this.userMemory.place(ev.pid, v)) : { ctx: {}, problems: [] };
     for (const p of built.problems) if (ev) this.warnEvent(p, ev.line);
     const out = runInVm(this.store, { program: program.program, task, cpu, ts, ctx: built.ctx }, this.budget);
     for (const rec of out.records) this.action(rec);
@@ -323,7 +330,7 @@ function runUnguarded(text: string, options: RunOptions): RunScriptResult {
   if (all.findings.length) return empty([...sc.findings, ...all.findings], eventFindings);
 
   const start = events[0]?.ts ?? 0n;
-  const run = new Run(sc, options.format ?? 'text', cpus, start, options.budget ?? 1_000_000, eventsFile, options.seed);
+  const run = new Run(sc, options.format ?? 'text', cpus, start, options.budget ?? 1_000_000, eventsFile, options.seed, options.userMemory);
   run.findings.push(...sc.findings);
   run.writer.attached(attachCount(sc));
 
