@@ -81,6 +81,19 @@ export interface Verdict {
   text: string;
 }
 
+/** Why programs that need BTF func_info (callbacks) are not loaded into the kernel here. */
+export const FUNC_INFO_SKIP = 'needs BTF func_info, which these loaders cannot give';
+
+/**
+ * The program as the kernel bridge loads it: without BTF, so without func_info whatever the
+ * object file carried (an object compiled with -g has it).
+ */
+export function withoutFuncInfo(p: Program): Program {
+  const { funcInfo: _dropped, ...rest } = p;
+  void _dropped;
+  return rest;
+}
+
 export function kernelVerdict(p: Program): Verdict {
   const r = loadProgram(p, { logLevel: 1 });
   if (r.fd !== undefined) {

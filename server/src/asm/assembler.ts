@@ -90,6 +90,8 @@ class Assembler {
   private readonly maps: MapSpec[] = [];
   private readonly globals = new Set<string>();
   private license: string | undefined;
+  /** `.func_info`: the loader gives BTF func_info, so subprograms may be callbacks (Program.funcInfo). */
+  private funcInfo = false;
   private current: Section;
   private readonly dialect: Dialect;
 
@@ -273,6 +275,9 @@ class Assembler {
       case '.license':
         this.license = args[0]?.kind === 'str' ? args[0].text : args[0]?.text;
         return;
+      case '.func_info':
+        this.funcInfo = true;
+        return;
       case '.asciz':
       case '.ascii':
       case '.string':
@@ -454,6 +459,7 @@ class Assembler {
         license: this.license,
         sourceMap: s.sourceMap,
         file: this.options.file,
+        ...(this.funcInfo ? { funcInfo: true } : {}),
       });
     }
     return out;

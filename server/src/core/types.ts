@@ -104,6 +104,12 @@ export interface Program {
   sourceMap?: (Range | undefined)[];
   /** The file the program came from, for messages. */
   file?: string;
+  /**
+   * The loader supplies BTF func_info for every subprogram (as libbpf and bpftrace do), so a
+   * subprogram may be passed as a callback (lddw src=4) to bpf_loop, bpf_for_each_map_elem and
+   * the like. Without it the kernel refuses such a load with "missing btf func_info".
+   */
+  funcInfo?: boolean;
 }
 
 export type Severity = 'error' | 'warning' | 'info' | 'hint';

@@ -6,6 +6,7 @@ import { helperName, HELPER_NAMES } from '../isa/helpers';
 import { CHANGES_PKT_DATA, helperArgs, helperProto, type HelperArg, type HelperProto } from '../isa/helper-protos';
 import { PROG_TYPE_IDS } from '../core/sections';
 import { getReg, isPointerValue, needPrecise, readReg, setReg, type Env } from './env';
+import { exitCallback, outOfRangeText, scheduleCallback } from './callback';
 import { checkHelperMem, checkMemSize, checkPtrOffReg } from './mem';
 import { reject } from './reject';
 import {
@@ -42,7 +43,12 @@ const HELPER_NEEDS: Record<number, readonly string[]> = {
   88: ['queue', 'stack'], 87: ['queue', 'stack'], 89: ['queue', 'stack'],
   195: ['percpu_array', 'percpu_hash', 'lru_percpu_hash'],
   33: [], 37: [], 51: [], 81: [], 107: [], 108: [], 156: [], 157: [], 210: [], 211: [],
+  // A user ring buffer, a map type eBPF Studio does not model: no map eBPF Studio has fits.
+  209: ['user_ringbuf'],
 };
+
+/** The kernel struct a helper's ARG_PTR_TO_BTF_ID argument must point to (arg_btf_id), where modelled. */
+const BTF_ARGS: Record<number, string> = { 180: 'task_struct' };
 
 /** The kernel's compatible_reg_types, as printed after `expected=`. */
 const EXPECTED: Record<string, string> = {
@@ -109,6 +115,8 @@ interface CallMeta {
   constMapKey: bigint;
   memSize: bigint;
   msizeMax: bigint;
+  /** The subprogram an ARG_PTR_TO_FUNC argument names (meta->subprogno). */
+  subprog?: number;
 }
 
 /** get_constant_map_key: an array-map key that is a known constant on the stack. */
@@ -219,7 +227,17 @@ function checkArg(env: Env, st: VState, proto: HelperProto, args: readonly Helpe
       if (!has(a, 'MEM_UNINIT')) reject('helper-arg-type', `Expected an initialized dynptr as arg #${i}`, { reg: regno });
       reject('unsupported', `${helperName(proto.id)}: dynptrs are not modelled by eBPF Studio`, { reg: regno });
       break;
-    case 'ARG_PTR_TO_BTF_ID': case 'ARG_KPTR_XCHG_DEST': case 'ARG_PTR_TO_FUNC':
+    case 'ARG_PTR_TO_FUNC':
+      meta.subprog = (r as PtrReg & { subprog: number }).subprog;
+      break;
+    case 'ARG_PTR_TO_BTF_ID':
+      if (r.type === 'btf_ptr' && BTF_ARGS[proto.id] !== undefined) {
+        if (r.struct !== BTF_ARGS[proto.id]) reject('helper-arg-type', `R${regno} is of type ${r.struct} but ${BTF_ARGS[proto.id]} is expected`, { reg: regno, helper: proto.id, arg: i });
+        break;
+      }
+      reject('unsupported', `${helperName(proto.id)}: this kind of argument (${a.text}) is not modelled by eBPF Studio`, { reg: regno });
+      break;
+    case 'ARG_KPTR_XCHG_DEST':
       reject('unsupported', `${helperName(proto.id)}: this kind of argument (${a.text}) is not modelled by eBPF Studio`, { reg: regno });
       break;
     default:
@@ -307,6 +325,7 @@ export function checkHelperCall(env: Env, st: VState, insn: Insn, at: number): v
     const r = getReg(st, meta.releaseRegno);
     if (isPointer(r) && r.refObjId) releaseReference(env, st, r.refObjId, at);
   }
+  if (meta.subprog !== undefined) scheduleCallback(env, st, id, meta.subprog, at);
   if (id === 173 && env.progType !== 'kprobe') {
     reject('helper-other', `func ${name}#${id} not supported for program type ${PROG_TYPE_IDS[env.progType]}`, { helper: id });
   }
@@ -401,11 +420,12 @@ export function checkLocalCall(env: Env, st: VState, insn: Insn, idx: number): n
   return target;
 }
 
-/** prepare_func_exit: r0 goes back to the caller. Returns the instruction to continue at. */
-export function exitLocalCall(st: VState): number {
+/** prepare_func_exit: r0 goes back to the caller (a callback goes back to its helper call). Returns the instruction to continue at. */
+export function exitLocalCall(env: Env, st: VState): number {
   const callee = curFrame(st);
   const r0 = callee.regs[0];
   if (r0.type === 'stack') reject('return-value', 'cannot return stack pointer to the caller', { reg: 0 });
+  if (callee.callback) return exitCallback(env, st);
   st.frames.pop();
   curFrame(st).regs[0] = r0;
   return callee.callsite + 1;
@@ -422,15 +442,7 @@ export function checkMainExit(env: Env, st: VState): void {
   if (isPointerValue(env, r0)) reject('pointer-leak', 'R0 leaks addr as return value', { reg: 0 });
   if (env.progType !== 'cgroup_skb') return;
   if (r0.type !== 'scalar') reject('return-value', `At program exit the register R0 is not a known value (${regTypeName(r0)})`, { reg: 0 });
-  const v = r0.v;
-  if (v.smin < 0n || v.smax > 1n) {
-    let text = 'At program exit the register R0 has';
-    let unknown = true;
-    if (v.smin > -(1n << 63n)) { text += ` smin=${v.smin}`; unknown = false; }
-    if (v.smax < (1n << 63n) - 1n) { text += ` smax=${v.smax}`; unknown = false; }
-    if (unknown) text += ' unknown scalar value';
-    reject('return-value', `${text} should have been in [0, 1]`, { reg: 0 });
-  }
+  if (r0.v.smin < 0n || r0.v.smax > 1n) reject('return-value', outOfRangeText('At program exit', r0.v, 0n, 1n), { reg: 0 });
 }
 
 /** check_max_stack_depth: the deepest chain of frames must fit in 512 bytes (rounded per frame as the JIT does). */
@@ -441,7 +453,8 @@ export function checkStackDepth(env: Env): void {
     const out: number[] = [];
     for (let t = start; t < end; t++) {
       const insn = env.insns[t];
-      if (insn.opcode === 0x85 && insn.src === 1) out.push(env.cfg.subprogs.indexOf(t + insn.imm + 1));
+      // A callback's address load counts as a call to it: its frame sits on top of the loader's.
+      if ((insn.opcode === 0x85 && insn.src === 1) || (insn.opcode === 0x18 && insn.src === 4)) out.push(env.cfg.subprogs.indexOf(t + insn.imm + 1));
     }
     return out;
   });
@@ -463,7 +476,7 @@ export function checkLocalCallAt(env: Env, st: VState, insn: Insn, idx: number):
 
 /** BPF_EXIT: leave a subprogram, or end the path with the main program's exit checks (-1). */
 export function checkExit(env: Env, st: VState): number {
-  if (st.frames.length > 1) return exitLocalCall(st);
+  if (st.frames.length > 1) return exitLocalCall(env, st);
   checkMainExit(env, st);
   return -1;
 }

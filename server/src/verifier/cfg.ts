@@ -5,6 +5,7 @@
 import type { Insn, MapSpec } from '../core/types';
 import { CLASS, JMP, PSEUDO, type InsnForm } from '../isa/table';
 import { matchForm } from '../isa/codec';
+import { SYNC_CALLBACK_HELPERS } from './callback';
 import { analyseRelevance } from './relevance';
 import { reject } from './reject';
 
@@ -30,6 +31,17 @@ export interface Cfg {
   slotsIn: Uint32Array;
   /** Successors of each slot (for warnings about dead code). */
   succ: number[][];
+  /** Prune points where a checkpoint is always stored (may_goto, calls that run callbacks). */
+  forceCheckpoint: Uint8Array;
+  /** Helper calls that run a callback (the kernel's calls_callback): a callback returns to them. */
+  callsCallback: Uint8Array;
+  /**
+   * Like relevantIn and slotsIn, but counting only real uses (a store through a pointer that may
+   * point anywhere does not make its value matter): what decides which scalars a returning
+   * callback's iteration keeps exact and which it widens, as the kernel keeps precise ones.
+   */
+  useRelevantIn: Uint16Array;
+  useSlotsIn: Uint32Array;
 }
 
 export interface CfgOptions {
@@ -37,6 +49,8 @@ export interface CfgOptions {
   privileged: boolean;
   /** Program types whose main-program return value the kernel range-checks. */
   checksReturn: boolean;
+  /** The loader gives BTF func_info (Program.funcInfo). */
+  funcInfo?: boolean;
 }
 
 const isJmpClass = (op: number): boolean => (op & 7) === CLASS.JMP || (op & 7) === CLASS.JMP32;
@@ -175,8 +189,15 @@ function edges(insns: readonly Insn[], t: number): { to: number; branch: boolean
   return [{ to: t + 1, branch: false }, { to: t + insn.off + 1, branch: true }];
 }
 
+interface Marks {
+  prunePoint: Uint8Array;
+  forceCheckpoint: Uint8Array;
+  callsCallback: Uint8Array;
+}
+
 /** check_cfg: an iterative depth-first walk from the first instruction, as the kernel does it. */
-function walkCfg(insns: readonly Insn[], privileged: boolean, prunePoint: Uint8Array): void {
+function walkCfg(insns: readonly Insn[], privileged: boolean, marks: Marks): void {
+  const { prunePoint } = marks;
   const n = insns.length;
   const DISCOVERED = 1;
   const EXPLORED = 2;
@@ -194,11 +215,23 @@ function walkCfg(insns: readonly Insn[], privileged: boolean, prunePoint: Uint8A
       if (o === JMP.CALL) {
         prunePoint[t + 1] = 1;
         if (isPseudoCall(insn)) prunePoint[t] = 1;
+        // A callback returns to its call, which then schedules the next iteration: a checkpoint
+        // there is what lets the iterations converge.
+        if (insn.src === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm)) {
+          prunePoint[t] = 1;
+          marks.forceCheckpoint[t] = 1;
+          marks.callsCallback[t] = 1;
+        }
       } else if (o === JMP.JA) {
         if (es[0].to >= 0 && es[0].to < n) prunePoint[es[0].to] = 1;
       } else if (o !== JMP.EXIT) {
         prunePoint[t] = 1;
+        if (o === JMP.JCOND) marks.forceCheckpoint[t] = 1;
       }
+    } else if (isPseudoFunc(insn)) {
+      // visit_func_call_insn: the load of a callback's address is treated like a call.
+      prunePoint[t] = 1;
+      if (t + 2 < n) prunePoint[t + 2] = 1;
     }
     let pushed = false;
     while (nextEdge[t] < es.length) {
@@ -241,8 +274,11 @@ function flowSuccessors(insns: readonly Insn[]): number[][] {
   return out;
 }
 
-/** check_abnormal_return: without BTF function info, subprograms may not use LD_ABS or tail calls. */
-function checkAbnormalReturn(insns: readonly Insn[], subprogs: readonly number[]): void {
+/**
+ * check_abnormal_return: without BTF function info, subprograms may not use LD_ABS or tail calls.
+ * With it the kernel allows both in subprograms returning int, which eBPF Studio does not model.
+ */
+function checkAbnormalReturn(insns: readonly Insn[], subprogs: readonly number[], funcInfo: boolean): void {
   for (let i = 1; i < subprogs.length; i++) {
     const end = subprogs[i + 1] ?? insns.length;
     let ldAbs = -1;
@@ -251,6 +287,10 @@ function checkAbnormalReturn(insns: readonly Insn[], subprogs: readonly number[]
       const op = insns[t].opcode;
       if ((op & 7) === CLASS.LD && ((op & 0xe0) === 0x20 || (op & 0xe0) === 0x40) && ldAbs < 0) ldAbs = t;
       if (op === (CLASS.JMP | JMP.CALL) && insns[t].src === 0 && insns[t].imm === 12 && tailCall < 0) tailCall = t;
+    }
+    if (funcInfo) {
+      if (ldAbs >= 0) reject('unsupported', 'LD_ABS in a subprogram (allowed with BTF func_info) is not modelled by eBPF Studio', { insn: ldAbs });
+      if (tailCall >= 0) reject('unsupported', 'tail calls in a subprogram (allowed with BTF func_info) are not modelled by eBPF Studio', { insn: tailCall });
     }
     if (ldAbs >= 0) reject('unsupported', 'LD_ABS is not allowed in subprogs without BTF', { insn: ldAbs });
     if (tailCall >= 0) reject('unsupported', 'tail_call is not allowed in subprogs without BTF', { insn: tailCall });
@@ -261,10 +301,20 @@ function checkAbnormalReturn(insns: readonly Insn[], subprogs: readonly number[]
 export function analyseCfg(insns: readonly Insn[], o: CfgOptions): Cfg {
   const subprogs = findSubprogs(insns, o.privileged);
   const forms = checkLoadsAndOpcodes(insns, o.maps);
-  const prunePoint = new Uint8Array(insns.length + 1);
-  walkCfg(insns, o.privileged, prunePoint);
-  checkAbnormalReturn(insns, subprogs);
+  const marks: Marks = {
+    prunePoint: new Uint8Array(insns.length + 1),
+    forceCheckpoint: new Uint8Array(insns.length + 1),
+    callsCallback: new Uint8Array(insns.length + 1),
+  };
+  walkCfg(insns, o.privileged, marks);
+  checkAbnormalReturn(insns, subprogs, o.funcInfo ?? false);
   const succ = flowSuccessors(insns);
   const rel = analyseRelevance(insns, forms, subprogs, succ, o.checksReturn);
-  return { subprogs, forms, prunePoint, liveIn: rel.liveIn, relevantIn: rel.relevantIn, slotsIn: rel.slotsIn, succ };
+  // The use-only variant matters only where a callback returns; without callbacks it is not needed.
+  const hasCallbacks = insns.some((i) => isPseudoFunc(i));
+  const uses = hasCallbacks ? analyseRelevance(insns, forms, subprogs, succ, o.checksReturn, true) : rel;
+  return {
+    subprogs, forms, prunePoint: marks.prunePoint, liveIn: rel.liveIn, relevantIn: rel.relevantIn, slotsIn: rel.slotsIn, succ,
+    forceCheckpoint: marks.forceCheckpoint, callsCallback: marks.callsCallback, useRelevantIn: uses.relevantIn, useSlotsIn: uses.slotsIn,
+  };
 }

@@ -4,7 +4,7 @@ import type { Insn, MapSpec, ProgType } from '../core/types';
 import type { Cfg } from './cfg';
 import { reject } from './reject';
 import { isPointer, unknownScalar, type RegState, type ScalarReg } from './reg';
-import { curFrame, FP, REG_COUNT, type StoredState, type VState } from './state';
+import { curFrame, FP, pushPath, REG_COUNT, type StoredState, type VState } from './state';
 
 export interface VerifyOptions {
   /** Verify as a loader without CAP_BPF/CAP_PERFMON would be verified. */
@@ -86,6 +86,8 @@ export class Env {
     readonly cfg: Cfg,
     readonly options: VerifyOptions,
     license: string | undefined,
+    /** The loader gives BTF func_info: subprograms may be callbacks. */
+    readonly funcInfo = false,
   ) {
     this.privileged = !options.unprivileged;
     this.gplCompatible = license === undefined || GPL_COMPATIBLE.has(license);
@@ -128,6 +130,19 @@ export class Env {
 }
 
 export type Regs = RegState[];
+
+/**
+ * push_stack: `next` waits to be walked from `target`. A branch records its jump on the path
+ * (for diagnostics); a scheduled callback does not.
+ */
+export function pushPending(env: Env, st: VState, next: VState, from: number, target: number, branch = false): void {
+  if (branch) next.path = pushPath(st.path, from, target, true);
+  if (next.parent) next.parent.branches++;
+  env.pending.push({ state: next, insn: target, prev: from });
+  if (env.pending.length > JMP_SEQ_LIMIT) {
+    reject('too-complex', `The sequence of ${env.pending.length} jumps is too complex.`);
+  }
+}
 
 /** check_reg_arg(SRC_OP): the register must exist and hold a value. */
 export function readReg(st: VState, regno: number): RegState {

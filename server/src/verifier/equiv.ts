@@ -159,7 +159,7 @@ function frameSafe(o: Frame, c: Frame, live: number, relevant: number, ids: IdMa
 
 /**
  * states_equal at instruction `insn`. `rangeWithin` compares every live scalar by range, whatever
- * its relevance (the kernel's RANGE_WITHIN, used for may_goto loops).
+ * its relevance (the kernel's RANGE_WITHIN, used for may_goto loops and callback iterations).
  */
 export function statesEqual(cfg: Cfg, insn: number, o: VState, c: VState, exact: boolean, uninitOk: boolean, rangeWithin = false): boolean {
   if (o.frames.length !== c.frames.length) return false;
@@ -168,10 +168,13 @@ export function statesEqual(cfg: Cfg, insn: number, o: VState, c: VState, exact:
   for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i].id, c.refs[i].id)) return false;
   for (let f = o.frames.length - 1; f >= 0; f--) {
     const last = f === o.frames.length - 1;
-    // Caller frames resume after their call: what is live there, minus the clobbered r0-r5.
-    const at = last ? insn : o.frames[f + 1].callsite + 1;
-    const live = last ? cfg.liveIn[at] : cfg.liveIn[at] & ~0x3f;
-    const rel = rangeWithin ? 0x7ff : last ? cfg.relevantIn[at] : cfg.relevantIn[at] & ~0x3f;
+    if (o.frames[f].callbackDepth > c.frames[f].callbackDepth) return false;
+    // Caller frames resume after their call: what is live there, minus the clobbered r0-r5. A
+    // callback's caller resumes at the call itself, which reads its arguments again.
+    const atCall = !last && o.frames[f + 1].callback !== undefined;
+    const at = last ? insn : atCall ? o.frames[f + 1].callsite : o.frames[f + 1].callsite + 1;
+    const live = last || atCall ? cfg.liveIn[at] : cfg.liveIn[at] & ~0x3f;
+    const rel = rangeWithin ? 0x7ff : last || atCall ? cfg.relevantIn[at] : cfg.relevantIn[at] & ~0x3f;
     // A caller's slots may be read by the callee through pointers: their values always matter.
     const slotPrecise = rangeWithin || !last ? () => true : (spi: number) => slotRelevant(cfg, insn, spi);
     if (!frameSafe(o.frames[f], c.frames[f], live, rel, ids, exact, uninitOk, slotPrecise)) return false;

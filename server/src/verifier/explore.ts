@@ -5,15 +5,16 @@ import type { Insn } from '../core/types';
 import { CLASS, JMP, MODE, type InsnForm } from '../isa/table';
 import { checkAlu } from './alu';
 import { mayUseLdAbs } from './ctx-access';
-import { checkDst, getReg, isPointerValue, readReg, setReg, JMP_SEQ_LIMIT, type Env } from './env';
+import { checkDst, getReg, isPointerValue, pushPending, readReg, setReg, type Env } from './env';
 import { loopKey, statesEqual, statesMaybeLooping } from './equiv';
 import { checkCondJump } from './jmp';
 import { formatFrameKernel, formatStateKernel, kernelInsnLine } from './log';
 import { checkLoad, checkMemAccess, checkPtrOffReg } from './mem';
 import { Reject, reject } from './reject';
-import { constScalar, notInit, ptrBase, regTypeName, unknownScalar, type PtrReg } from './reg';
+import { constScalar, notInit, ptrBase, regTypeName, unknownScalar, type PtrReg, type RegState } from './reg';
 import { checkExit, checkHelperCall, checkLocalCallAt, checkStackDepth } from './call';
 import { scalarEquals } from './scalar';
+import { slotRelevant } from './relevance';
 import { cloneState, curFrame, newFrame, pushPath, snapshotState, type StoredState, type TrailStep, type VState } from './state';
 
 const RECORDED_STATES = 4;
@@ -28,7 +29,7 @@ export interface Failure {
 function initialState(): VState {
   const frame = newFrame(0, -1, 0);
   frame.regs[1] = { type: 'ctx', ...ptrBase(-1) };
-  return { frames: [frame], refs: [], insnsSinceCheckpoint: 0, jmpsSinceCheckpoint: 0, mayGotoDepth: 0 };
+  return { frames: [frame], refs: [], insnsSinceCheckpoint: 0, jmpsSinceCheckpoint: 0, mayGotoDepth: 0, callbackUnrollDepth: 0 };
 }
 
 /** A path ended (exit, pruned or failed): checkpoints above it have one fewer path to wait for. */
@@ -42,7 +43,9 @@ function endPath(st: VState): void {
 /** is_state_visited: true when an equivalent verified state exists (prune); may store a checkpoint. */
 function isStateVisited(env: Env, st: VState, idx: number): boolean {
   const mayGoto = env.cfg.forms[idx]?.kind === 'may_goto';
-  let addNew = mayGoto || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
+  const force = env.cfg.forceCheckpoint[idx] === 1;
+  const callsCallback = env.cfg.callsCallback[idx] === 1;
+  let addNew = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
   const list = env.explored.get(idx) ?? [];
   let key: number | undefined;
   for (let i = 0; i < list.length; i++) {
@@ -53,8 +56,14 @@ function isStateVisited(env: Env, st: VState, idx: number): boolean {
         sl.hits++;
         return true;
       }
+      // A callback's iterations converge when an earlier one, still being walked, covers this one.
+      if (callsCallback && statesEqual(env.cfg, idx, sl.state, st, false, env.allowUninitStack, true)) {
+        sl.hits++;
+        return true;
+      }
       key ??= loopKey(st);
-      if (sl.key === key && sl.state.mayGotoDepth === st.mayGotoDepth && statesMaybeLooping(sl.state, st) && statesEqual(env.cfg, idx, sl.state, st, true, env.allowUninitStack)) {
+      if (!callsCallback && sl.key === key && sl.state.mayGotoDepth === st.mayGotoDepth && sl.state.callbackUnrollDepth === st.callbackUnrollDepth &&
+        statesMaybeLooping(sl.state, st) && statesEqual(env.cfg, idx, sl.state, st, true, env.allowUninitStack)) {
         const maps = env.maps;
         const precise = preciseAtCheckpoint(env, st, sl);
         reject('infinite-loop', [
@@ -63,15 +72,15 @@ function isStateVisited(env: Env, st: VState, idx: number): boolean {
           `old state: ${formatStateKernel(sl.state, maps, precise)}`,
         ], { other: idx });
       }
-      if (!mayGoto && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) addNew = false;
+      if (!force && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) addNew = false;
     } else if (statesEqual(env.cfg, idx, sl.state, st, false, env.allowUninitStack)) {
       sl.hits++;
       return true;
     }
     if (addNew) sl.misses++;
     // States that keep missing are dropped (paths still pending keep them through their parent
-    // links); may_goto checkpoints still being explored get more chances.
-    const n = mayGoto && sl.branches > 0 ? 64 : 3;
+    // links); forced checkpoints still being explored get more chances.
+    const n = force && sl.branches > 0 ? 64 : 3;
     if (sl.misses > sl.hits * n + n) {
       list.splice(i, 1);
       env.liveStates--;
@@ -162,16 +171,20 @@ function checkLdAbs(env: Env, st: VState, insn: Insn, form: InsnForm | undefined
   setReg(st, 0, unknownScalar(idx));
 }
 
-function checkLdImm(st: VState, insn: Insn, idx: number): void {
+function checkLdImm(env: Env, st: VState, insn: Insn, idx: number): void {
   if (insn.off !== 0) reject('reserved-fields', 'BPF_LD_IMM64 uses reserved fields');
   checkDst(insn.dst);
   switch (insn.src) {
     case 0:
       setReg(st, insn.dst, constScalar(insn.imm64 ?? BigInt(insn.imm >>> 0), idx));
       return;
-    case 4:
-      reject('unsupported', 'missing btf func_info');
-      break;
+    case 4: {
+      if (!env.funcInfo) reject('unsupported', 'missing btf func_info');
+      // The loader's BTF is taken to declare callbacks static, as compilers emit them.
+      const subprog = env.cfg.subprogs.indexOf(idx + insn.imm + 1);
+      setReg(st, insn.dst, { type: 'func', subprog, ...ptrBase(idx) });
+      return;
+    }
     case 1:
       setReg(st, insn.dst, { type: 'map_ptr', map: insn.imm, ...ptrBase(idx) });
       return;
@@ -256,7 +269,7 @@ function step(env: Env, st: VState, idx: number): number {
         return idx + 1;
       }
       if ((insn.opcode & 0x18) !== 0x18) reject('reserved-fields', 'invalid BPF_LD_IMM insn');
-      checkLdImm(st, insn, idx);
+      checkLdImm(env, st, insn, idx);
       return idx + 2;
     }
     default:
@@ -283,7 +296,10 @@ function jumpStep(env: Env, st: VState, insn: Insn, form: InsnForm | undefined, 
   }
   if (op === JMP.EXIT) {
     if (!form || jmp32) reject('reserved-fields', 'BPF_EXIT uses reserved fields');
-    return checkExit(env, st);
+    const fromCallback = curFrame(st).callback !== undefined;
+    const next = checkExit(env, st);
+    if (fromCallback) widenAfterCallback(env, st, next);
+    return next;
   }
   if (op === JMP.JCOND) {
     if (!form || jmp32) reject('reserved-fields', `invalid may_goto imm ${insn.imm}`);
@@ -319,9 +335,13 @@ function mayGoto(env: Env, st: VState, insn: Insn, idx: number): number {
   return idx + insn.off + 1;
 }
 
-/** find_prev_entry: the checkpoint of an earlier iteration of this loop on the current path. */
-function previousEntry(env: Env, st: VState, idx: number): StoredState | undefined {
-  const depth = st.parent?.depth ?? 0;
+/**
+ * find_prev_entry: the checkpoint of an earlier iteration of this loop on the current path.
+ * may_goto asks from the checkpoint just stored for this very visit (so not that one); a
+ * returning callback asks from the path itself, whose last checkpoint may be its call's.
+ */
+function previousEntry(env: Env, st: VState, idx: number, fromPath = false): StoredState | undefined {
+  const depth = (st.parent?.depth ?? 0) + (fromPath ? 1 : 0);
   for (const sl of env.explored.get(idx) ?? []) {
     if (sl.branches > 0 && sl.depth < depth && sameCallsites(sl.state, st)) return sl;
   }
@@ -349,12 +369,39 @@ function widenScalars(old: VState, cur: VState, relevant: number): void {
 }
 
 function pushBranch(env: Env, st: VState, taken: VState, idx: number, target: number): void {
-  taken.path = pushPath(st.path, idx, target, true);
-  if (taken.parent) taken.parent.branches++;
-  env.pending.push({ state: taken, insn: target, prev: idx });
-  if (env.pending.length > JMP_SEQ_LIMIT) {
-    reject('too-complex', `The sequence of ${env.pending.length} jumps is too complex.`);
+  pushPending(env, st, taken, idx, target, true);
+}
+
+/**
+ * A callback returned to its call (widen_imprecise_scalars): scalars of the caller's frame that
+ * changed since the previous iteration began and whose exact value nothing uses become unknown,
+ * so that iterations like `ctx->count++` converge instead of counting up forever.
+ */
+function widenAfterCallback(env: Env, st: VState, call: number): void {
+  const prev = previousEntry(env, st, call, true);
+  if (!prev) return;
+  const old = curFrame(prev.state);
+  const cur = curFrame(st);
+  const relevant = env.cfg.useRelevantIn[call];
+  const uses = { liveIn: env.cfg.liveIn, relevantIn: env.cfg.useRelevantIn, slotsIn: env.cfg.useSlotsIn };
+  for (let r = 0; r < 10; r++) {
+    if (!(relevant & (1 << r))) cur.regs[r] = widened(old.regs[r], cur.regs[r]);
   }
+  const slots = Math.min(old.allocated, cur.allocated) / 8;
+  for (let spi = 0; spi < slots; spi++) {
+    const o = old.stack[spi];
+    const c = cur.stack[spi];
+    if (!o?.spill || !c?.spill || o.types[7] !== 'r' || c.types[7] !== 'r' || slotRelevant(uses, call, spi)) continue;
+    const w = widened(o.spill, c.spill);
+    if (w !== c.spill) cur.stack[spi] = { types: c.types, spill: w };
+  }
+}
+
+/** maybe_widen_reg: a scalar that differs from the previous iteration's becomes unknown. */
+function widened(o: RegState, c: RegState): RegState {
+  if (o.type !== 'scalar' || c.type !== 'scalar') return c;
+  if (o.id === c.id && o.linkOff === c.linkOff && scalarEquals(o.v, c.v)) return c;
+  return unknownScalar(c.at);
 }
 
 /** `N: (op) insn ; R..` with the registers and stack slots the instruction read or changed. */

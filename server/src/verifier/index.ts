@@ -61,8 +61,9 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
       // BPF_PROG_LOAD itself refuses (EPERM) before the verifier runs.
       throw new Reject('unsupported', [`${progType} programs need CAP_BPF (a loader without it may load socket_filter and cgroup_skb programs only)`]);
     }
-    const cfg = analyseCfg(program.insns, { maps: program.maps, privileged, checksReturn: progType === 'cgroup_skb' });
-    env = new Env(program.insns, program.maps, progType, cfg, options, program.license);
+    const funcInfo = program.funcInfo === true;
+    const cfg = analyseCfg(program.insns, { maps: program.maps, privileged, checksReturn: progType === 'cgroup_skb', funcInfo });
+    env = new Env(program.insns, program.maps, progType, cfg, options, program.license, funcInfo);
     failure = explore(env);
   } catch (e) {
     if (!(e instanceof Reject)) throw e;

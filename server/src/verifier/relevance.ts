@@ -10,6 +10,7 @@
 import type { Insn } from '../core/types';
 import type { InsnForm } from '../isa/table';
 import { helperProto } from '../isa/helper-protos';
+import { SYNC_CALLBACK_HELPERS } from './callback';
 
 /** Forward-pass register states: fp + K (|K| <= 600), or one of these. */
 const NOT_STACK = 10_000;
@@ -105,12 +106,19 @@ function slotsOf(k: number, size: number): [number, number] {
 /** Helpers whose second argument is a map key: an array key that is a known constant changes the result type. */
 const KEY_HELPERS = new Set([1, 2, 3, 195]);
 
+/**
+ * `usesOnly`: a value stored through a pointer that may point anywhere does not count as
+ * mattering (only real uses do), and a call that runs a callback keeps this frame's slots only
+ * when some subprogram loads through such a pointer a value that matters. Not sound for
+ * pruning; it decides which scalars a returning callback keeps exact (widening is always safe).
+ */
 export function analyseRelevance(
   insns: readonly Insn[],
   forms: readonly (InsnForm | undefined)[],
   subprogs: readonly number[],
   succ: readonly (readonly number[])[],
   checksReturn: boolean,
+  usesOnly = false,
 ): Relevance {
   const n = insns.length;
   // ---- forward: where stack pointers point
@@ -149,8 +157,10 @@ export function analyseRelevance(
   const liveIn = new Uint16Array(n);
   const relIn = new Uint16Array(n);
   const slotsIn = new Uint32Array(n * 2);
+  const o: StepOptions = { inSubprog: false, checksReturn, usesOnly, pointerReads: false };
   for (let changed = true, rounds = 0; changed && rounds < 200; rounds++) {
     changed = false;
+    const pointerReads = o.pointerReads;
     for (let t = n - 1; t >= 0; t--) {
       if (insns[t].filler) continue;
       let live = 0;
@@ -163,7 +173,8 @@ export function analyseRelevance(
         lo |= slotsIn[w * 2];
         hi |= slotsIn[w * 2 + 1];
       }
-      const out = backwardStep(insns[t], forms[t], fwd, t, { live, rel, lo: lo >>> 0, hi: hi >>> 0 }, subprogOf[t] !== 0, checksReturn);
+      o.inSubprog = subprogOf[t] !== 0;
+      const out = backwardStep(insns[t], forms[t], fwd, t, { live, rel, lo: lo >>> 0, hi: hi >>> 0 }, o);
       out.rel &= out.live;
       if (out.live !== liveIn[t] || out.rel !== relIn[t] || out.lo !== slotsIn[t * 2] || out.hi !== slotsIn[t * 2 + 1]) {
         liveIn[t] = out.live;
@@ -173,6 +184,7 @@ export function analyseRelevance(
         changed = true;
       }
     }
+    if (o.pointerReads !== pointerReads) changed = true;
   }
   return { liveIn, relevantIn: relIn, slotsIn };
 }
@@ -184,8 +196,19 @@ interface Facts {
   hi: number;
 }
 
+interface StepOptions {
+  inSubprog: boolean;
+  checksReturn: boolean;
+  usesOnly: boolean;
+  /**
+   * Some subprogram loads, through a pointer that may point into another frame, a value that
+   * matters: a callback may then use its caller's stack (set during the rounds, only grows).
+   */
+  pointerReads: boolean;
+}
+
 /** Facts before the instruction, from the facts after it. */
-function backwardStep(insn: Insn, form: InsnForm | undefined, fwd: Int32Array, t: number, f: Facts, inSubprog: boolean, checksReturn: boolean): Facts {
+function backwardStep(insn: Insn, form: InsnForm | undefined, fwd: Int32Array, t: number, f: Facts, o: StepOptions): Facts {
   const d = bit(insn.dst);
   const s = bit(insn.src);
   const ptr = (r: number) => fwd[t * 11 + r];
@@ -244,6 +267,7 @@ function backwardStep(insn: Insn, form: InsnForm | undefined, fwd: Int32Array, t
       if (dstRel) {
         const slots = touch(insn.src, insn.off, size);
         if (slots === 'all') {
+          if (o.inSubprog) o.pointerReads = true;
           lo = ALL_SLOTS;
           hi = ALL_SLOTS;
         } else if (slots) {
@@ -257,7 +281,7 @@ function backwardStep(insn: Insn, form: InsnForm | undefined, fwd: Int32Array, t
       needs(d);
       const slots = touch(insn.dst, insn.off, size);
       let valueMatters: boolean;
-      if (slots === 'all') valueMatters = true;
+      if (slots === 'all') valueMatters = !o.usesOnly;
       else if (!slots) valueMatters = false;
       else {
         valueMatters = ((slots[0] & lo) | (slots[1] & hi)) !== 0;
@@ -303,6 +327,11 @@ function backwardStep(insn: Insn, form: InsnForm | undefined, fwd: Int32Array, t
       let args = 0;
       for (let a = 0; a < (proto?.args.length ?? 5); a++) args |= bit(a + 1);
       needs(args);
+      // A callback may read this frame's stack through the pointer it was given.
+      if (SYNC_CALLBACK_HELPERS.has(insn.imm) && (!o.usesOnly || o.pointerReads)) {
+        lo = ALL_SLOTS;
+        hi = ALL_SLOTS;
+      }
       if (KEY_HELPERS.has(insn.imm)) {
         const slots = touch(2, 0, 8);
         if (slots === 'all') {
@@ -324,7 +353,7 @@ function backwardStep(insn: Insn, form: InsnForm | undefined, fwd: Int32Array, t
       break;
     case 'exit':
       use(1);
-      if (inSubprog || checksReturn) needs(1);
+      if (o.inSubprog || o.checksReturn) needs(1);
       break;
     default:
       break;

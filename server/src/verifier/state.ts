@@ -33,6 +33,16 @@ export interface Frame {
   callsite: number;
   frameno: number;
   subprog: number;
+  /** Set on a callback's frame: the helper that calls it and the range its r0 must be in. */
+  callback?: CallbackFrame;
+  /** Callbacks scheduled from this frame's current call (the kernel's callback_depth; bounds bpf_loop). */
+  callbackDepth: number;
+}
+
+export interface CallbackFrame {
+  readonly helper: number;
+  readonly retMin: bigint;
+  readonly retMax: bigint;
 }
 
 export interface AcquiredRef {
@@ -62,6 +72,8 @@ export interface VState {
   parent?: StoredState;
   /** How many may_goto iterations this path has taken. */
   mayGotoDepth: number;
+  /** Callback bodies entered on this path (the kernel's callback_unroll_depth): iterations are not infinite loops. */
+  callbackUnrollDepth: number;
   /**
    * Instructions executed since the last checkpoint, newest first, with the registers whose exact
    * value each needed: what the kernel backtracks to find precise registers. Shared between forks.
@@ -97,7 +109,7 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
   const regs: RegState[] = [];
   for (let i = 0; i < REG_COUNT; i++) regs.push(notInit());
   regs[FP] = { type: 'stack', frame: frameno, ...ptrBase(-1) };
-  return { regs, stack: [], allocated: 0, callsite, frameno, subprog };
+  return { regs, stack: [], allocated: 0, callsite, frameno, subprog, callbackDepth: 0 };
 }
 
 export function cloneFrame(f: Frame): Frame {
@@ -113,6 +125,7 @@ export function cloneState(s: VState): VState {
     jmpsSinceCheckpoint: s.jmpsSinceCheckpoint,
     parent: s.parent,
     mayGotoDepth: s.mayGotoDepth,
+    callbackUnrollDepth: s.callbackUnrollDepth,
     trail: s.trail,
   };
 }
@@ -126,6 +139,7 @@ export function snapshotState(s: VState): VState {
     insnsSinceCheckpoint: 0,
     jmpsSinceCheckpoint: 0,
     mayGotoDepth: s.mayGotoDepth,
+    callbackUnrollDepth: s.callbackUnrollDepth,
   };
 }
 

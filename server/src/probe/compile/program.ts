@@ -165,6 +165,7 @@ export function compileProgram(env: ScriptEnv, info: ProbeInfo, probeIndex: numb
     // A name with "//" or "#" (uprobe paths) is quoted so the assembler does not read a comment.
     /\/\/|#|;/.test(spec.section) ? `.section "${spec.section}"` : `.section ${spec.section}`,
     '.license "GPL"',
+    '.func_info', // bpftrace loads BTF func_info with its programs: for ($kv : @map) bodies are callbacks
     ...mapLines,
   ];
   const asmText = header.join('\n') + '\n' + g.asm.text();
