@@ -2,7 +2,7 @@
 // Never throws: every format problem becomes a Finding, and a fatal one ends the read early.
 import { zeroRange, type Finding, type MapSpec, type Program, type Severity } from '../core/types';
 import { parseBtf, type Btf } from './btf';
-import { countCoreRelocations } from './btfExt';
+import { countCoreRelocations, hasFuncInfo } from './btfExt';
 import { ElfError, cstring } from './bytes';
 import { readElf, sectionBytes, SHF_EXECINSTR, SHT, type ElfFile, type SectionHeader } from './headers';
 import { buildCodeSections, entriesOf, linkProgram, type LinkContext } from './link';
@@ -56,6 +56,22 @@ function warnAboutCoRe(elf: ElfFile, findings: Finding[]): void {
   }
 }
 
+/**
+ * Whether a loader like libbpf gives the kernel BTF func_info with this object's programs: the
+ * object has .BTF and function info in .BTF.ext (clang -g emits both for every function).
+ */
+function readFuncInfo(elf: ElfFile, btf: Btf | undefined, findings: Finding[]): boolean {
+  const sec = elf.sections.find((s) => s.name === '.BTF.ext');
+  if (!sec || !btf) return false;
+  try {
+    return hasFuncInfo(sectionBytes(elf, sec));
+  } catch (e) {
+    if (!(e instanceof ElfError)) throw e;
+    findings.push(finding('warning', e.code, `${e.message}; BTF function info could not be read, so callbacks are not allowed`));
+    return false;
+  }
+}
+
 function isProgramCode(s: SectionHeader): boolean {
   return s.type === SHT.PROGBITS && (s.flags & SHF_EXECINSTR) !== 0 && s.size > 0;
 }
@@ -70,6 +86,7 @@ function readObject(bytes: Uint8Array, file: string | undefined, findings: Findi
   for (const p of rel.problems) findings.push(finding('warning', 'elf.bad-relocation', p));
   const btf = readBtfSection(elf, findings);
   warnAboutCoRe(elf, findings);
+  const funcInfo = readFuncInfo(elf, btf, findings);
   const maps = collectMaps(elf, symbols, btf);
   for (const p of maps.problems) findings.push(finding('warning', 'elf.map', p));
   const license = readLicense(elf);
@@ -98,6 +115,7 @@ function readObject(bytes: Uint8Array, file: string | undefined, findings: Findi
       const name = entries.length === 1 ? c.sec.name : entry.name;
       const linked = linkProgram(ctx, entry, name);
       for (const p of linked.problems) findings.push(finding('warning', 'elf.link', p));
+      if (funcInfo) linked.program.funcInfo = true;
       programs.push(linked.program);
     }
   }

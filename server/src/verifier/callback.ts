@@ -8,13 +8,16 @@ import { reject } from './reject';
 import { notInit, ptrBase, unknownScalar, type PtrReg, type RegState } from './reg';
 import { cloneState, curFrame, MAX_CALL_FRAMES, newFrame, type Frame, type VState } from './state';
 import { getReg, needPrecise, pushPending, type Env } from './env';
-import type { Scalar } from './scalar';
+import { isConst, type Scalar } from './scalar';
 
 const BPF_LOOP = 181;
 const FOR_EACH_MAP_ELEM = 164;
 
 /** Helpers whose callback runs before the helper returns (is_sync_callback_calling_function). */
 export const SYNC_CALLBACK_HELPERS: ReadonlySet<number> = new Set([FOR_EACH_MAP_ELEM, 180, BPF_LOOP, 209]);
+
+/** The flags argument of the helpers that run callbacks: anything but 0 makes them fail with -EINVAL. */
+export const CALLBACK_FLAGS_ARG: Readonly<Record<number, number>> = { [FOR_EACH_MAP_ELEM]: 4, 180: 5, [BPF_LOOP]: 4 };
 
 /** Map types whose ops have map_set_for_each_callback_args. */
 const FOR_EACH_MAPS: ReadonlySet<string> = new Set(['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'array', 'percpu_array']);
@@ -57,6 +60,9 @@ export function scheduleCallback(env: Env, st: VState, helper: number, subprog: 
   const args = CALLBACK_ARGS[helper];
   if (!args) reject('unsupported', `callbacks of helper #${helper} (asynchronous callbacks) are not modelled by eBPF Studio`, { helper });
   const caller = curFrame(st);
+  // The verifier does not check the flags; the helper refuses them at run time.
+  const flags = caller.regs[CALLBACK_FLAGS_ARG[helper] ?? 0];
+  if (flags?.type === 'scalar' && isConst(flags.v) && flags.v.var.value !== 0n) env.nonZeroFlags.add(at);
   if (helper === BPF_LOOP) {
     // Whether the loop is done depends on nr_loops: no more iterations than it allows.
     needPrecise(env, 1);

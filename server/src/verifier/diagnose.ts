@@ -182,8 +182,21 @@ function explain(p: Program, progType: ProgType, f: Failure, dialect: DiagDialec
       return { message: `this jump goes outside the program or its function (${e.lines[0]}).` };
     case 'last-insn':
       return { message: 'the last instruction must be `exit` or a jump: execution would run off the end.' };
-    case 'return-value':
-      return { message: `the return value is not acceptable: ${e.lines[e.lines.length - 1]}.` };
+    case 'return-value': {
+      const last = e.lines[e.lines.length - 1];
+      if (/^At callback return|^R0 not a scalar value/.test(last)) {
+        return { message: `a callback must return 0 (go on) or 1 (stop) in r0, a number the verifier can bound: ${last}.`, related: pathInfo(p, f.state) };
+      }
+      return { message: `the return value is not acceptable: ${last}.` };
+    }
+    case 'unsupported':
+      if (e.lines[e.lines.length - 1] === 'missing btf func_info') {
+        return {
+          message: 'passing a function as a callback (`rX = fn ll`) needs BTF func_info from the loader, which a load without BTF lacks. ' +
+            'If your loader gives it (libbpf and bpftrace do), write `.func_info` in the file to verify the program as loaded that way.',
+        };
+      }
+      return { message: e.lines[e.lines.length - 1] };
     case 'call-depth':
       return { message: 'too many nested bpf-to-bpf calls (at most 8 frames).' };
     case 'stack-depth':
@@ -277,6 +290,15 @@ export function lintWarnings(p: Program, env: Env): Finding[] {
     } else flush(i - 1);
   }
   flush(p.insns.length - 1);
+  for (const at of env.nonZeroFlags) {
+    out.push({
+      range: rangeOf(p, at),
+      severity: 'warning',
+      message: `the flags argument of ${callName(p, at) ?? 'this helper'} must be 0: with other flags the call fails with -EINVAL and never runs the callback.`,
+      code: 'verifier.callback-flags',
+      insn: at,
+    });
+  }
   for (const at of env.uncheckedLookups) {
     if (env.checkedLookups.has(at)) continue;
     out.push({

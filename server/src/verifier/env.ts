@@ -74,6 +74,8 @@ export class Env {
   readonly checkedLookups = new Set<number>();
   /** Map lookups whose result was used at all. */
   readonly usedLookups = new Set<number>();
+  /** Calls to bpf_loop and the like whose flags argument is a constant other than 0 (for a warning). */
+  readonly nonZeroFlags = new Set<number>();
   /** Registers the instruction being verified needs exactly (a decided branch, a size argument...). */
   preciseMask = 0;
   /** performance.now() after which the walk stops (Infinity: never). */
