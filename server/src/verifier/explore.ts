@@ -397,10 +397,13 @@ function widenAfterCallback(env: Env, st: VState, call: number): void {
   }
 }
 
-/** maybe_widen_reg: a scalar that differs from the previous iteration's becomes unknown. */
+/**
+ * maybe_widen_reg: a scalar that differs from the previous iteration's becomes unknown. Ids are
+ * not compared: the kernel maps them afresh for each pair of registers, so they always match.
+ */
 function widened(o: RegState, c: RegState): RegState {
   if (o.type !== 'scalar' || c.type !== 'scalar') return c;
-  if (o.id === c.id && o.linkOff === c.linkOff && scalarEquals(o.v, c.v)) return c;
+  if (o.linkOff === c.linkOff && scalarEquals(o.v, c.v)) return c;
   return unknownScalar(c.at);
 }
 
