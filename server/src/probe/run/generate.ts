@@ -1,33 +1,30 @@
-// A made-up but plausible workload for a script run without an events file: a few processes
-// (bash, sshd, nginx, ...) firing each of the script's probes over a couple of seconds, with
-// arguments that look like what those probes see (file descriptors, sizes, paths, errno
-// returns). Entry/return pairs (kprobe/kretprobe, sys_enter/sys_exit) fire in order per thread,
-// so latency scripts get sensible numbers. Seeded and bounded.
-import type * as A from '../ast';
-import type { AttachInfo, ProbeInfo } from '../checker';
-import type { ScriptCompiler } from '../compile/index';
+// A made-up but plausible workload for a script run without an events file: the processes of a
+// small server (workload.ts) making calls over a couple of seconds, each call firing the script's
+// probes with values of the right shape (values.ts). An entry and its return (kprobe/kretprobe,
+// uprobe/uretprobe, sys_enter_X/sys_exit_X) are one call of one thread, the return after the
+// entry, and a thread makes one call at a time; a start and its completion (an I/O's issue and
+// done, a wakeup and the switch to the woken task) share their object. Seeded and bounded.
+import type { AttachInfo } from '../checker';
+import type { Btf } from '../btf';
+import { attachMatches, type ScriptCompiler } from '../compile/index';
 import { canonicalName } from '../compile/sections';
 import { globMatch, type TracepointField } from '../tracepoints';
 import type { ArgValue, ProbeEvent } from './events';
+import { scriptUsage, type ProbeUsage } from './script-usage';
+import { CallValues, KNOWN_PARAMS, logUniform, returnRule, syscallOf, type ReturnRule, type Rnd } from './values';
+import { PROCESSES, PROGRAMS, type Proc } from './workload';
 
-const PROCESSES = [
-  { pid: 1204, comm: 'bash', uid: 1000 },
-  { pid: 842, comm: 'sshd', uid: 0 },
-  { pid: 2210, comm: 'nginx', uid: 33 },
-  { pid: 3150, comm: 'postgres', uid: 112 },
-  { pid: 1, comm: 'systemd', uid: 0 },
-  { pid: 4518, comm: 'python3', uid: 1000 },
-];
-
-const PATHS = ['/etc/passwd', '/var/log/syslog', '/home/user/notes.txt', '/usr/lib/x86_64-linux-gnu/libc.so.6', '/tmp/build.log', '/proc/self/stat'];
 const KERNEL_FUNCS = ['vfs_read', 'vfs_write', 'vfs_open', 'vfs_fsync', 'do_sys_openat2', 'tcp_sendmsg', 'tcp_recvmsg', 'ksys_read', 'ksys_write', 'do_nanosleep'];
 const SPAN_NS = 2_500_000_000;
 const MAX_EVENTS = 400;
 const MAX_GENERATED = 1_000_000;
 const CPUS = 2;
+/** Arguments x86-64 passes in registers; the simulation places only numbers on the stack. */
+const REGISTER_ARGS = 6;
+const MAX_ARGS = 16;
 
 /** mulberry32: small, fast, and the same everywhere. */
-function prng(seed: number): () => number {
+function prng(seed: number): Rnd {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -38,97 +35,58 @@ function prng(seed: number): () => number {
   };
 }
 
-interface Usage {
-  /** Highest argN the probe reads, -1 for none. */
-  maxArg: number;
-  /** argN read as strings (str(argN)). */
-  strArgs: Set<number>;
-  strRetval: boolean;
+/** Probes that follow another: `to` (with $1 from `from`) fires after `from`, by the same task or by whoever completes the work. */
+const FOLLOW_UPS: readonly { from: RegExp; to: string; sameTask: boolean }[] = [
+  { from: /^kprobe:([^+]+)$/, to: 'kretprobe:$1', sameTask: true },
+  { from: /^uprobe:([^+]+)$/, to: 'uretprobe:$1', sameTask: true },
+  { from: /^tracepoint:syscalls:sys_enter_(\w+)$/, to: 'tracepoint:syscalls:sys_exit_$1', sameTask: true },
+  { from: /^tracepoint:raw_syscalls:sys_enter$/, to: 'tracepoint:raw_syscalls:sys_exit', sameTask: true },
+  { from: /^kprobe:((?:__)?blk_account_io)_start$/, to: 'kprobe:blk_mq_start_request', sameTask: false },
+  { from: /^kprobe:((?:__)?blk_account_io)_start$/, to: 'kprobe:blk_start_request', sameTask: false },
+  { from: /^kprobe:(\w*)_start$/, to: 'kprobe:$1_done', sameTask: false },
+  { from: /^tracepoint:block:block_(rq|bio)_(issue|insert|queue)$/, to: 'tracepoint:block:block_$1_complete', sameTask: false },
+  { from: /^tracepoint:writeback:writeback_start$/, to: 'tracepoint:writeback:writeback_written', sameTask: false },
+  { from: /^tracepoint:sched:sched_wakeup(_new)?$/, to: 'tracepoint:sched:sched_switch', sameTask: false },
+];
+
+/** How long asynchronous work takes before its completion fires, in ns, by probe name. */
+const ASYNC_NS: readonly [RegExp, [number, number]][] = [
+  [/block|blk_|bio/, [80_000, 25_000_000]],
+  [/writeback/, [1_000_000, 60_000_000]],
+  [/sched/, [3_000, 4_000_000]],
+];
+
+/** Syscalls only some processes make: privilege changes by root daemons, signals by shells and supervisors. */
+const CALLERS: readonly [RegExp, readonly string[]][] = [
+  [/^(set(res|re|fs)?[ug]id|setgroups)$/, ['sshd', 'cron', 'systemd', 'containerd']],
+  [/^(kill|tkill|tgkill)$/, ['bash', 'systemd', 'containerd', 'python3', 'node', 'sshd']],
+];
+
+/** Events a kernel thread is more likely than a user process to be running for. */
+const KERNEL_WORK = /writeback|kswapd|vmscan|workqueue|softirq|irq|timer|block|blk_|bio|jbd2|ext4_|xfs_|kworker|flush|mm_/;
+
+interface Source {
+  name: string;
+  ai: AttachInfo;
+  kind: string;
+  /** The function, event or syscall it is about. */
+  fn: string;
+  syscall?: string;
+  space: 'syscall' | 'kernel' | 'user';
+  use: ProbeUsage;
+  rule?: ReturnRule;
+  users: readonly Proc[];
+  followUps: { source: Source; sameTask: boolean }[];
+  followsOther: boolean;
 }
 
-function usage(info: ProbeInfo): Usage {
-  const u: Usage = { maxArg: -1, strArgs: new Set(), strRetval: false };
-  const visit = (e: A.Expr | undefined, depth: number): void => {
-    if (!e || depth > 100) return;
-    if (e.kind === 'Ident') {
-      const m = /^arg(\d+)$/.exec(e.name);
-      if (m) u.maxArg = Math.max(u.maxArg, Number(m[1]));
-    }
-    if (e.kind === 'Call' && e.callee === 'str' && e.args[0]?.kind === 'Ident') {
-      const m = /^arg(\d+)$/.exec(e.args[0].name);
-      if (m) u.strArgs.add(Number(m[1]));
-      if (e.args[0].name === 'retval') u.strRetval = true;
-    }
-    for (const c of children(e)) visit(c, depth + 1);
-  };
-  const stmts = (list: A.Stmt[], depth: number): void => {
-    for (const s of list) {
-      if (depth > 100) return;
-      switch (s.kind) {
-        case 'ExprStmt':
-          visit(s.expr, depth);
-          break;
-        case 'Assign':
-          visit(s.value, depth);
-          if (s.target.kind === 'Map') for (const k of s.target.keys ?? []) visit(k, depth);
-          break;
-        case 'Let':
-          visit(s.value, depth);
-          break;
-        case 'If':
-          visit(s.cond, depth);
-          stmts(s.then.stmts, depth + 1);
-          if (s.else) stmts(s.else.kind === 'If' ? [s.else] : s.else.stmts, depth + 1);
-          break;
-        case 'While':
-          visit(s.cond, depth);
-          stmts(s.body.stmts, depth + 1);
-          break;
-        case 'Unroll':
-        case 'For':
-          stmts(s.body.stmts, depth + 1);
-          break;
-        case 'Block':
-          stmts(s.stmts, depth + 1);
-          break;
-        default:
-          break;
-      }
-    }
-  };
-  visit(info.probe.predicate, 0);
-  stmts(info.probe.body.stmts, 0);
-  return u;
-}
-
-function children(e: A.Expr): A.Expr[] {
-  switch (e.kind) {
-    case 'Map':
-      return e.keys ?? [];
-    case 'Call':
-      return e.args;
-    case 'Binary':
-      return [e.left, e.right];
-    case 'Unary':
-    case 'Cast':
-    case 'IncDec':
-      return [e.operand];
-    case 'Ternary':
-      return [e.cond, e.then, e.else];
-    case 'Field':
-    case 'TupleIndex':
-      return [e.object];
-    case 'Index':
-      return [e.object, e.index];
-    case 'Tuple':
-      return e.elems;
-    default:
-      return [];
-  }
+export interface GenerateOptions {
+  /** How many events to make (default and most for an interactive run: 400; at most 1,000,000). */
+  count?: number;
 }
 
 /** Concrete probe names one attach point stands for (wildcards resolved to a few matches). */
-function concreteNames(ai: AttachInfo, sc: ScriptCompiler, rnd: () => number): string[] {
+function concreteNames(ai: AttachInfo, sc: ScriptCompiler, rnd: Rnd): string[] {
   const kind = ai.kind!;
   const t = ai.target!;
   if (kind.name === 'tracepoint') {
@@ -148,96 +106,245 @@ function concreteNames(ai: AttachInfo, sc: ScriptCompiler, rnd: () => number): s
   return [canonicalName(kind, ai.node.parts)];
 }
 
-function sizeValue(rnd: () => number): bigint {
-  const base = 1 << Math.floor(rnd() * 16);
-  return BigInt(base + Math.floor(rnd() * base));
+/** A BTF type as C text: `char *`, `struct sock *`, `size_t`. */
+function btfTypeText(btf: Btf, id: number, depth = 0): string {
+  const t = btf.type(id);
+  if (!t || depth > 8) return '';
+  switch (t.kind) {
+    case 'const':
+    case 'volatile':
+    case 'restrict':
+    case 'type_tag':
+      return btfTypeText(btf, t.ref, depth + 1);
+    case 'ptr':
+      return `${btfTypeText(btf, t.ref, depth + 1) || 'void'} *`;
+    case 'struct':
+    case 'union':
+    case 'enum':
+      return `${t.kind} ${t.name}`;
+    case 'enum64':
+      return `enum ${t.name}`;
+    case 'void':
+      return 'void';
+    default:
+      return t.name;
+  }
 }
 
-function fieldValue(f: TracepointField, rnd: () => number, proc: (typeof PROCESSES)[number]): ArgValue {
-  const n = f.name;
-  if (f.dataLoc || /char\s*\*/.test(f.type)) return n.includes('comm') ? PROCESSES[Math.floor(rnd() * PROCESSES.length)]!.comm : PATHS[Math.floor(rnd() * PATHS.length)]!;
-  if (/char\s*\[/.test(f.type)) return n.includes('comm') ? PROCESSES[Math.floor(rnd() * PROCESSES.length)]!.comm : 'sim';
-  if (/\*/.test(f.type)) return 0x7ffd_0000_0000n + BigInt(Math.floor(rnd() * 0xffff) * 16);
-  if (n === 'ret') return rnd() < 0.1 ? BigInt.asUintN(64, -BigInt(2 + Math.floor(rnd() * 10))) : sizeValue(rnd);
-  if (/fd$/.test(n)) return BigInt(3 + Math.floor(rnd() * 12));
-  if (/(count|len|size|bytes|nr_bytes)$/.test(n)) return sizeValue(rnd);
-  if (/pid$/.test(n)) return BigInt(proc.pid);
-  if (/prio$/.test(n)) return BigInt(100 + Math.floor(rnd() * 40));
-  if (/state$/.test(n)) return BigInt(Math.floor(rnd() * 2));
-  if (/flags$/.test(n)) return BigInt(Math.floor(rnd() * 4) * 0x40);
-  if (/sector$/.test(n)) return BigInt(Math.floor(rnd() * 1e7));
-  return BigInt(Math.floor(rnd() * 100));
+/** A kernel function's return as a rule, from its BTF return type, for functions the tables do not know. */
+function btfReturnRule(btf: Btf | undefined, fn: string): ReturnRule | undefined {
+  const proto = btf?.funcProto(fn);
+  if (!proto) return undefined;
+  const text = btfTypeText(btf!, proto.ret);
+  if (/\*$/.test(text)) return { match: /./, kind: 'kernel-pointer', errorRate: 0.01 };
+  if (/^(ssize_t|long|size_t)$/.test(text)) return { match: /./, kind: 'count', errnos: [11, 4], errorRate: 0.03 };
+  if (/^(int|long int)$/.test(text)) return { match: /./, kind: 'status', errnos: [22, 2], errorRate: 0.03 };
+  return { match: /./, kind: 'status' };
 }
 
-interface Source {
-  name: string;
-  ai: AttachInfo;
-  use: Usage;
-  /** The entry event this one returns from, for latency pairs. */
-  entryOf?: string;
+/** The processes that would fire a probe: those running a uprobe's binary, user processes for syscalls, anyone in the kernel. */
+function usersOf(s: Pick<Source, 'kind' | 'space' | 'name' | 'syscall'>, ai: AttachInfo): readonly Proc[] {
+  const user = PROCESSES.filter((p) => !p.kernel);
+  if (s.space === 'user') {
+    const bin = ai.target?.binary ?? '';
+    const base = bin.slice(bin.lastIndexOf('/') + 1).replace(/\.so(\.[\d.]+)?$/, '');
+    if (/^(libc|c|libc-[\d.]+|libm|libdl|ld-linux.*)$/.test(base)) return user;
+    const runs = user.filter((p) => p.comm === base || p.runs?.some((r) => r === base || (base.startsWith(r) && /^[\d.-]*$/.test(base.slice(r.length)))));
+    if (runs.length) return runs;
+    // A binary the cast does not run: a process of its own, named after it.
+    let h = 0;
+    for (let i = 0; i < base.length; i++) h = (Math.imul(h, 31) + base.charCodeAt(i)) >>> 0;
+    return [{ pid: 7000 + (h % 900), comm: (base || 'a.out').slice(0, 15), uid: 1000, threads: 1, weight: 1, paths: [] }];
+  }
+  if (s.syscall && /^(execve|execveat)$/.test(s.syscall)) {
+    const spawners = new Set(PROGRAMS.flatMap((p) => p.by));
+    return user.filter((p) => spawners.has(p.comm));
+  }
+  const callers = CALLERS.find(([re]) => re.test(s.syscall ?? ''))?.[1];
+  if (callers) return user.filter((p) => callers.includes(p.comm));
+  if (s.space === 'syscall') return user;
+  // The kernel's own work runs in kernel threads more often than for a user process.
+  return KERNEL_WORK.test(s.name) ? PROCESSES.map((p) => (p.kernel ? { ...p, weight: p.weight * 4 } : p)) : PROCESSES;
 }
 
-export interface GenerateOptions {
-  /** How many events to make (default and most for an interactive run: 400; at most 1,000,000). */
-  count?: number;
+function pickWeighted(rnd: Rnd, procs: readonly Proc[]): Proc {
+  const total = procs.reduce((n, p) => n + p.weight, 0);
+  let r = rnd() * total;
+  for (const p of procs) {
+    r -= p.weight;
+    if (r < 0) return p;
+  }
+  return procs[procs.length - 1]!;
+}
+
+function mergeUsage(list: ProbeUsage[]): ProbeUsage {
+  const u: ProbeUsage = { maxArg: -1, strings: new Set(), lists: new Set(), structs: new Map() };
+  for (const x of list) {
+    u.maxArg = Math.max(u.maxArg, x.maxArg);
+    x.strings.forEach((s) => u.strings.add(s));
+    x.lists.forEach((s) => u.lists.add(s));
+    x.structs.forEach((v, k) => u.structs.set(k, v));
+  }
+  return u;
+}
+
+function fnOf(kind: string, name: string, ai: AttachInfo): string {
+  if (kind === 'tracepoint' || kind === 'rawtracepoint') return name.split(':').pop() ?? '';
+  if (ai.target?.func && !ai.target.wildcard) return ai.target.func;
+  return (name.split(':').pop() ?? '').replace(/\+.*$/, '');
+}
+
+function collectSources(sc: ScriptCompiler, rnd: Rnd): Source[] {
+  const usages = scriptUsage(sc.probes);
+  const btf = sc.checked.info.types.btf;
+  const sources: Source[] = [];
+  for (const info of sc.probes) {
+    for (const ai of info.attach) {
+      if (!ai.kind || !ai.target || ai.kind.special || ai.kind.name === 'interval' || ai.kind.name === 'profile') continue;
+      for (const name of concreteNames(ai, sc, rnd)) {
+        if (sources.some((s) => s.name === name)) continue;
+        const kind = ai.kind.name;
+        const fn = fnOf(kind, name, ai);
+        const syscall = syscallOf(name) ?? (name.startsWith('tracepoint:raw_syscalls:') ? 'raw' : undefined);
+        const space = kind === 'uprobe' || kind === 'uretprobe' || kind === 'usdt' ? 'user' : syscall ? 'syscall' : 'kernel';
+        const use = mergeUsage(sc.probes.flatMap((p, i) => (p.attach.some((a) => attachMatches(a, name)) ? [usages[i]!] : [])));
+        const rule = returnRule(syscall && syscall !== 'raw' ? syscall : fn, space) ?? (space === 'kernel' ? btfReturnRule(btf, fn) : undefined);
+        const s: Source = { name, ai, kind, fn, syscall, space, use, rule, users: [], followUps: [], followsOther: false };
+        s.users = usersOf(s, ai);
+        sources.push(s);
+      }
+    }
+  }
+  for (const s of sources) {
+    for (const f of FOLLOW_UPS) {
+      if (!f.from.test(s.name)) continue;
+      const next = sources.find((x) => x !== s && !x.followsOther && x.name === s.name.replace(f.from, f.to));
+      if (!next) continue;
+      next.followsOther = true;
+      s.followUps.push({ source: next, sameTask: f.sameTask });
+    }
+  }
+  return sources;
+}
+
+interface Planned {
+  source: Source;
+  call: CallValues;
+  ts: number;
+  /** Creation order: breaks ties of ts (an entry before its return). */
+  order: number;
+  task: { pid: number; tid: number; uid: number; comm: string; cpu: number };
 }
 
 /** Events for `sc`'s probes: deterministic for a seed, 400 unless asked for more (benchmarks). */
 export function generateEvents(sc: ScriptCompiler, seed: number, opts: GenerateOptions = {}): ProbeEvent[] {
   const maxEvents = Math.max(1, Math.min(MAX_GENERATED, Math.floor(opts.count ?? MAX_EVENTS)));
   const rnd = prng(seed);
-  const sources: Source[] = [];
-  for (const info of sc.probes) {
-    const use = usage(info);
-    for (const ai of info.attach) {
-      if (!ai.kind || !ai.target || ai.kind.special || ai.kind.name === 'interval' || ai.kind.name === 'profile') continue;
-      for (const name of concreteNames(ai, sc, rnd)) if (!sources.some((s) => s.name === name)) sources.push({ name, ai, use });
-    }
-  }
-  // Returns pair with entries: kretprobe:F after kprobe:F, sys_exit_X after sys_enter_X.
-  const returns = new Map<string, Source>();
-  for (const s of sources) {
-    const entry = s.name.startsWith('kretprobe:') ? s.name.replace('kretprobe:', 'kprobe:') : s.name.startsWith('uretprobe:') ? s.name.replace('uretprobe:', 'uprobe:') : s.name.replace(':sys_exit_', ':sys_enter_');
-    if (entry !== s.name) {
-      s.entryOf = entry;
-      returns.set(entry, s);
-    }
-  }
+  const sources = collectSources(sc, rnd);
   if (!sources.length) return [];
-  const firing = sources.filter((s) => !s.entryOf || !sources.some((x) => x.name === s.entryOf));
-  // A return probe doubles its entry's events, so sources with one count for two.
-  const weight = firing.reduce((n, s) => n + (returns.has(s.name) ? 2 : 1), 0);
+  const btf = sc.checked.info.types.btf;
+  const firing = sources.filter((s) => !s.followsOther);
+  const weight = firing.reduce((n, s) => n + 1 + s.followUps.length, 0);
   const perSource = opts.count === undefined ? Math.max(8, Math.min(60, Math.floor(MAX_EVENTS / Math.max(1, sources.length)))) : Math.ceil(maxEvents / Math.max(1, weight));
-  const raw: ProbeEvent[] = [];
-  let line = 0;
-  const make = (s: Source, ts: number, proc: (typeof PROCESSES)[number], cpu: number, tid: number): ProbeEvent => {
-    const ev: ProbeEvent = { line: ++line, probe: s.name, ts: BigInt(Math.floor(ts)), pid: proc.pid, tid, uid: proc.uid, gid: proc.uid, cpu, comm: proc.comm };
-    const k = s.ai.kind!.name;
-    if (k === 'tracepoint') {
-      const fmt = s.ai.tracepoints?.find((f) => `tracepoint:${f.category}:${f.event}` === s.name);
-      if (fmt) ev.args = Object.fromEntries(fmt.fields.filter((f) => f.name !== '__syscall_nr').map((f) => [f.name, fieldValue(f, rnd, proc)]));
-    } else if (k === 'kprobe' || k === 'uprobe' || k === 'rawtracepoint') {
-      // Arguments after the sixth go on the stack, where only numbers are placed.
-      const n = Math.min(16, Math.max(0, s.use.maxArg + 1));
-      ev.args = Array.from({ length: n }, (_, i) => (s.use.strArgs.has(i) && i < 6 ? PATHS[Math.floor(rnd() * PATHS.length)]! : i === 0 ? BigInt(3 + Math.floor(rnd() * 12)) : sizeValue(rnd)));
-    } else if (k === 'kretprobe' || k === 'uretprobe') {
-      ev.retval = s.use.strRetval ? PATHS[Math.floor(rnd() * PATHS.length)]! : rnd() < 0.1 ? BigInt.asUintN(64, -11n) : sizeValue(rnd);
-    }
-    return ev;
-  };
+  const span = opts.count === undefined ? SPAN_NS : Math.max(SPAN_NS, maxEvents * 25_000);
+  let lastPid = 7100;
+  const nextPid = (): number => (lastPid += 1 + Math.floor(rnd() * 40));
+
+  // Calls: each an entry and its follow-ups, with times relative to the entry.
+  interface Call { source: Source; values: CallValues; start: number; duration: number; task: Planned['task']; after: { source: Source; at: number; task: Planned['task'] }[] }
+  const calls: Call[] = [];
+  const cpuOf = new Map<number, number>();
   for (const s of firing) {
     for (let i = 0; i < perSource; i++) {
-      const proc = PROCESSES[Math.floor(rnd() * PROCESSES.length)]!;
-      const tid = proc.pid + (rnd() < 0.3 ? 1 + Math.floor(rnd() * 3) : 0);
-      const cpu = Math.floor(rnd() * CPUS);
-      const ts = rnd() * SPAN_NS;
-      raw.push(make(s, ts, proc, cpu, tid));
-      const ret = returns.get(s.name);
-      if (ret) raw.push(make(ret, ts + 10_000 + rnd() * 2_000_000, proc, cpu, tid));
+      const proc = pickWeighted(rnd, s.users);
+      let tid = proc.pid + (proc.threads && rnd() < 0.5 ? 1 + Math.floor(rnd() * proc.threads) : 0);
+      let pid = proc.pid;
+      // exec runs in a freshly forked child, still named after its parent; its pid is given in
+      // time order once the events are sorted (a placeholder until then).
+      if (s.syscall === 'execve' || s.syscall === 'execveat') pid = tid = -1 - calls.length;
+      // A thread mostly stays on its CPU.
+      let cpu = cpuOf.get(tid) ?? Math.floor(rnd() * CPUS);
+      if (rnd() < 0.1) cpu = Math.floor(rnd() * CPUS);
+      cpuOf.set(tid, cpu);
+      const values = new CallValues(rnd, proc, tid, cpu, s.fn, s.syscall, s.rule, nextPid);
+      const task = { pid, tid, uid: proc.uid, comm: proc.comm, cpu };
+      const call: Call = { source: s, values, start: rnd() * span, duration: 0, task, after: [] };
+      let asyncAt = 0;
+      for (const f of s.followUps) {
+        if (f.sameTask) {
+          call.duration = Math.max(call.duration, values.durationNs);
+          // A successful exec returns in the new program, which has its name.
+          const renamed = s.syscall?.startsWith('exec') && values.ret === 0n ? { ...task, comm: values.program.file.slice(values.program.file.lastIndexOf('/') + 1).slice(0, 15) } : task;
+          call.after.push({ source: f.source, at: call.duration, task: renamed });
+        } else {
+          // Stages of asynchronous work (queued, dispatched, done) come one after another.
+          const [lo, hi] = ASYNC_NS.find(([re]) => re.test(f.source.name))?.[1] ?? values.rule?.ns ?? [5_000, 5_000_000];
+          const by = pickWeighted(rnd, PROCESSES.filter((p) => p !== values.other));
+          asyncAt += logUniform(rnd, lo, hi);
+          call.after.push({ source: f.source, at: asyncAt, task: { pid: by.pid, tid: by.pid, uid: by.uid, comm: by.comm, cpu: Math.floor(rnd() * CPUS) } });
+        }
+      }
+      calls.push(call);
     }
   }
-  raw.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.line - b.line));
-  const out = raw.slice(0, maxEvents);
-  out.forEach((e, i) => (e.line = i + 1));
-  return out;
+  // One call at a time per thread: a call starting before the thread's previous one ended waits.
+  const byTid = new Map<number, Call[]>();
+  for (const c of calls) byTid.set(c.task.tid, [...(byTid.get(c.task.tid) ?? []), c]);
+  for (const list of byTid.values()) {
+    list.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < list.length; i++) {
+      const prevEnd = list[i - 1]!.start + list[i - 1]!.duration;
+      if (list[i]!.start <= prevEnd) list[i]!.start = prevEnd + 1_000 + rnd() * 50_000;
+    }
+  }
+  const planned: Planned[] = [];
+  for (const c of calls) {
+    planned.push({ source: c.source, call: c.values, ts: c.start, order: planned.length, task: c.task });
+    for (const a of c.after) planned.push({ source: a.source, call: c.values, ts: c.start + Math.max(1, a.at), order: planned.length, task: a.task });
+  }
+  planned.sort((a, b) => a.ts - b.ts || a.order - b.order);
+  const out = planned.slice(0, maxEvents);
+  // New processes get increasing pids in the order they appear.
+  const fresh = new Map<number, number>();
+  for (const p of out) {
+    if (p.task.pid >= 0) continue;
+    if (!fresh.has(p.task.pid)) fresh.set(p.task.pid, nextPid());
+    const pid = fresh.get(p.task.pid)!;
+    p.task = { ...p.task, pid, tid: pid };
+  }
+  return out.map((p, i) => makeEvent(p, i + 1, btf));
+}
+
+function makeEvent(p: Planned, line: number, btf: Btf | undefined): ProbeEvent {
+  const { source: s, call, task } = p;
+  const ev: ProbeEvent = { line, probe: s.name, ts: BigInt(Math.floor(p.ts)), pid: task.pid, tid: task.tid, uid: task.uid, gid: task.uid, cpu: task.cpu, comm: task.comm };
+  const use = s.use;
+  const k = s.kind;
+  if (k === 'tracepoint') {
+    const fmt = s.ai.tracepoints?.find((f) => `tracepoint:${f.category}:${f.event}` === s.name);
+    if (fmt) ev.args = Object.fromEntries(fmt.fields.filter((f) => f.name !== '__syscall_nr' && !f.name.startsWith('common_')).map((f) => [f.name, fieldValue(f, call, s)]));
+  } else if (k === 'kprobe' || k === 'uprobe' || k === 'rawtracepoint' || k === 'usdt') {
+    const n = Math.min(MAX_ARGS, Math.max(0, use.maxArg + 1));
+    const proto = k === 'kprobe' ? btf?.funcProto(s.fn) : undefined;
+    const known = KNOWN_PARAMS[s.fn];
+    ev.args = Array.from({ length: n }, (_, i): ArgValue => {
+      const param = proto?.params[i] ? ([proto.params[i].name, btfTypeText(btf!, proto.params[i].type)] as const) : known?.[i];
+      const cast = use.structs.get(`arg${i}`);
+      const [name, type] = [param?.[0] || `arg${i}`, cast ? `struct ${cast} *` : (param?.[1] ?? '')];
+      const v = call.value(name, type, s.fn, { asText: use.strings.has(`arg${i}`), asList: use.lists.has(`arg${i}`), kernel: s.space === 'kernel' });
+      // Past the sixth, arguments are on the stack, where only numbers are placed.
+      return i >= REGISTER_ARGS && typeof v !== 'bigint' ? 0x7ffd_1000_0000n + BigInt(i * 64) : v;
+    });
+  } else if (k === 'kretprobe' || k === 'uretprobe') {
+    const ret = call.ret;
+    ev.retval = use.strings.has('retval') && typeof ret === 'bigint' ? call.value('retval', 'char *', s.fn) : ret;
+  }
+  return ev;
+}
+
+function fieldValue(f: TracepointField, call: CallValues, s: Source): ArgValue {
+  // A script's str() on a field makes it text only where the record can hold text.
+  const textual = f.dataLoc || /\*|char\s*\[/.test(f.type);
+  const type = f.dataLoc ? '__data_loc char[]' : f.type;
+  return call.value(f.name, type, s.syscall && s.syscall !== 'raw' ? `sys_${s.syscall}` : s.fn, { asText: textual && s.use.strings.has(`args.${f.name}`), asList: s.use.lists.has(`args.${f.name}`), kernel: s.space === 'kernel' });
 }
