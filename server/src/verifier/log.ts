@@ -110,12 +110,10 @@ export function formatFrameKernel(frame: Frame, maps: readonly MapSpec[], onlyRe
 
 /** `precise`: registers of the current frame whose exact value matters (printed with a P prefix). */
 export function formatStateKernel(st: VState, maps: readonly MapSpec[], precise = 0): string {
-  const out: string[] = [];
-  st.frames.forEach((f, i) => {
-    const text = formatFrameKernel(f, maps, undefined, undefined, i === st.frames.length - 1 ? precise : 0);
-    out.push(st.frames.length > 1 ? `frame${i}: ${text}` : text);
-  });
+  // print_verifier_state(..., curframe, ...): the current frame only, named when it is not the main one.
+  const f = st.frames[st.frames.length - 1];
+  const text = formatFrameKernel(f, maps, undefined, undefined, precise);
   const refs = st.refs.length ? ` refs=${st.refs.map((r) => r.id).join(',')}` : '';
-  return out.join(' ') + refs;
+  return (f.frameno > 0 ? `frame${f.frameno}: ${text}` : text) + refs;
 }
 
