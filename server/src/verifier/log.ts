@@ -114,6 +114,6 @@ export function formatStateKernel(st: VState, maps: readonly MapSpec[], precise 
   const f = st.frames[st.frames.length - 1];
   const text = formatFrameKernel(f, maps, undefined, undefined, precise);
   const refs = st.refs.length ? ` refs=${st.refs.map((r) => r.id).join(',')}` : '';
-  return (f.frameno > 0 ? `frame${f.frameno}: ${text}` : text) + refs;
+  return (f.frameno > 0 ? `frame${f.frameno}: ${text}` : text) + refs + (f.callback ? ' cb' : '');
 }
 
