@@ -4,7 +4,7 @@
 import type { CtxInput, ValueInput } from '../../vm';
 import type { AttachSpec } from '../compile/sections';
 import type { TracepointField } from '../tracepoints';
-import type { ArgValue, ProbeEvent } from './events';
+import { isImage, type ArgValue, type ProbeEvent } from './events';
 
 export interface BuiltContext {
   ctx: CtxInput;
@@ -63,9 +63,9 @@ function tracepointContext(spec: AttachSpec, ev: ProbeEvent, s: Inputs, problems
   for (const f of fmt.fields) {
     const v = given[f.name];
     if (v === undefined) continue;
-    if (Array.isArray(v) && !isPointerField(f)) {
+    if ((Array.isArray(v) || isImage(v)) && !isPointerField(f)) {
       problems.push(`args.${f.name} (${f.type}) is not a pointer, so it cannot be a list`);
-    } else if (Array.isArray(v)) {
+    } else if (Array.isArray(v) || isImage(v)) {
       fields[f.name] = s.value(v);
     } else if (f.dataLoc) {
       const bytes = new TextEncoder().encode((typeof v === 'string' ? v : v.toString()) + '\0');
@@ -106,7 +106,7 @@ function registerAndStackArgs(args: ArgValue[], s: Inputs, problems: string[]): 
   const bytes = new Uint8Array(8 * (onStack.length + 1));
   writeLE(bytes, 0, 8, RETURN_ADDRESS);
   onStack.forEach((v, i) => {
-    if (typeof v === 'string' || Array.isArray(v)) problems.push(`arg${REGISTER_ARGS + i} is passed on the stack, where the simulation places numbers only, not ${typeof v === 'string' ? `the string "${v.slice(0, 20)}"` : 'a list'}`);
+    if (typeof v !== 'bigint') problems.push(`arg${REGISTER_ARGS + i} is passed on the stack, where the simulation places numbers only, not ${typeof v === 'string' ? `the string "${v.slice(0, 20)}"` : Array.isArray(v) ? 'a list' : 'an object'}`);
     else writeLE(bytes, 8 * (i + 1), 8, v);
   });
   s.memory.push({ name: 'stack', bytes, writable: false });

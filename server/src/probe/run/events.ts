@@ -9,10 +9,25 @@ import { JsonError, parseJsonLine, type JsonNode } from './json';
 export type ScalarArg = bigint | string;
 
 /**
- * An argument or return value: a scalar, or a list placed in simulated memory as a
- * NULL-terminated array of 8-byte values (strings by address) and passed by address — an argv.
+ * Bytes placed in simulated memory and passed by address, with other values' addresses patched
+ * in at `pointers`: a kernel object (a struct sock, a request) the generated workload makes.
+ * Events files cannot write these. The same `id` is the same object at the same address.
  */
-export type ArgValue = ScalarArg | ScalarArg[];
+export interface MemoryImage {
+  kind: 'image';
+  id: string;
+  bytes: Uint8Array;
+  pointers: { at: number; to: ArgValue }[];
+}
+
+/**
+ * An argument or return value: a scalar, or a list placed in simulated memory as a
+ * NULL-terminated array of 8-byte values (strings by address) and passed by address — an argv —
+ * or (generated only) a memory image.
+ */
+export type ArgValue = ScalarArg | ScalarArg[] | MemoryImage;
+
+export const isImage = (v: unknown): v is MemoryImage => typeof v === 'object' && v !== null && (v as MemoryImage).kind === 'image';
 
 /** Most items a list argument may have. */
 const MAX_LIST_ITEMS = 256;

@@ -10,8 +10,9 @@ import { attachMatches, type ScriptCompiler } from '../compile/index';
 import { canonicalName } from '../compile/sections';
 import { globMatch, type TracepointField } from '../tracepoints';
 import type { ArgValue, ProbeEvent } from './events';
-import { scriptUsage, type ProbeUsage } from './script-usage';
-import { CallValues, KNOWN_PARAMS, logUniform, returnRule, syscallOf, type ReturnRule, type Rnd } from './values';
+import { KernelObjects } from './kernel-objects';
+import { recordUse, scriptUsage, type ProbeUsage } from './script-usage';
+import { CallValues, KNOWN_PARAMS, logUniform, pick, returnRule, syscallOf, type ReturnRule, type Rnd } from './values';
 import { PROCESSES, PROGRAMS, type Proc } from './workload';
 
 const KERNEL_FUNCS = ['vfs_read', 'vfs_write', 'vfs_open', 'vfs_fsync', 'do_sys_openat2', 'tcp_sendmsg', 'tcp_recvmsg', 'ksys_read', 'ksys_write', 'do_nanosleep'];
@@ -49,6 +50,12 @@ const FOLLOW_UPS: readonly { from: RegExp; to: string; sameTask: boolean }[] = [
   { from: /^tracepoint:sched:sched_wakeup(_new)?$/, to: 'tracepoint:sched:sched_switch', sameTask: false },
 ];
 
+/** Probes one object passes several times: a socket through its TCP states (the `state` argument per firing). */
+const LIFECYCLES: readonly { probe: RegExp; stages: readonly (readonly number[])[]; ns: [number, number] }[] = [
+  // client: SYN_SENT, ESTABLISHED, FIN_WAIT1, FIN_WAIT2, CLOSE; server: ESTABLISHED, CLOSE_WAIT, LAST_ACK, CLOSE; refused: SYN_SENT, CLOSE
+  { probe: /^kprobe:tcp_set_state$/, stages: [[2, 1, 4, 5, 7], [2, 1, 4, 5, 7], [1, 8, 9, 7], [2, 7]], ns: [100_000, 300_000_000] },
+];
+
 /** How long asynchronous work takes before its completion fires, in ns, by probe name. */
 const ASYNC_NS: readonly [RegExp, [number, number]][] = [
   [/block|blk_|bio/, [80_000, 25_000_000]],
@@ -60,6 +67,10 @@ const ASYNC_NS: readonly [RegExp, [number, number]][] = [
 const CALLERS: readonly [RegExp, readonly string[]][] = [
   [/^(set(res|re|fs)?[ug]id|setgroups)$/, ['sshd', 'cron', 'systemd', 'containerd']],
   [/^(kill|tkill|tgkill)$/, ['bash', 'systemd', 'containerd', 'python3', 'node', 'sshd']],
+  [/accept|syn_recv|listen/, ['nginx', 'postgres', 'sshd', 'node']],
+  [/connect/, ['curl', 'python3', 'node', 'nginx', 'containerd', 'systemd-resolve']],
+  [/^(tcp|udp|inet|sock|sk)_|_sendmsg$|_recvmsg$/, ['nginx', 'postgres', 'sshd', 'node', 'python3', 'curl', 'containerd', 'systemd-resolve']],
+  [/^unix_/, ['systemd', 'systemd-journal', 'rsyslogd', 'containerd', 'python3', 'node', 'sshd']],
 ];
 
 /** Events a kernel thread is more likely than a user process to be running for. */
@@ -160,11 +171,12 @@ function usersOf(s: Pick<Source, 'kind' | 'space' | 'name' | 'syscall'>, ai: Att
     const spawners = new Set(PROGRAMS.flatMap((p) => p.by));
     return user.filter((p) => spawners.has(p.comm));
   }
-  const callers = CALLERS.find(([re]) => re.test(s.syscall ?? ''))?.[1];
+  const callers = CALLERS.find(([re]) => re.test(s.syscall && s.syscall !== 'raw' ? s.syscall : (s.name.split(':').pop() ?? '')))?.[1];
   if (callers) return user.filter((p) => callers.includes(p.comm));
-  if (s.space === 'syscall') return user;
-  // The kernel's own work runs in kernel threads more often than for a user process.
-  return KERNEL_WORK.test(s.name) ? PROCESSES.map((p) => (p.kernel ? { ...p, weight: p.weight * 4 } : p)) : PROCESSES;
+  // The kernel's own work runs in kernel threads more often than for a user process; other
+  // kernel functions mostly run for a process's syscall.
+  if (s.space === 'kernel' && KERNEL_WORK.test(s.name)) return PROCESSES.map((p) => (p.kernel ? { ...p, weight: p.weight * 4 } : p));
+  return user;
 }
 
 function pickWeighted(rnd: Rnd, procs: readonly Proc[]): Proc {
@@ -233,6 +245,8 @@ interface Planned {
   ts: number;
   /** Creation order: breaks ties of ts (an entry before its return). */
   order: number;
+  /** The stage of a repeated firing. */
+  stage?: number;
   task: { pid: number; tid: number; uid: number; comm: string; cpu: number };
 }
 
@@ -243,6 +257,7 @@ export function generateEvents(sc: ScriptCompiler, seed: number, opts: GenerateO
   const sources = collectSources(sc, rnd);
   if (!sources.length) return [];
   const btf = sc.checked.info.types.btf;
+  const objects = new KernelObjects(sc.checked.info.types, recordUse(sc.probes));
   const firing = sources.filter((s) => !s.followsOther);
   const weight = firing.reduce((n, s) => n + 1 + s.followUps.length, 0);
   const perSource = opts.count === undefined ? Math.max(8, Math.min(60, Math.floor(MAX_EVENTS / Math.max(1, sources.length)))) : Math.ceil(maxEvents / Math.max(1, weight));
@@ -251,7 +266,7 @@ export function generateEvents(sc: ScriptCompiler, seed: number, opts: GenerateO
   const nextPid = (): number => (lastPid += 1 + Math.floor(rnd() * 40));
 
   // Calls: each an entry and its follow-ups, with times relative to the entry.
-  interface Call { source: Source; values: CallValues; start: number; duration: number; task: Planned['task']; after: { source: Source; at: number; task: Planned['task'] }[] }
+  interface Call { source: Source; values: CallValues; start: number; duration: number; task: Planned['task']; after: { source: Source; at: number; task: Planned['task']; stage?: number }[] }
   const calls: Call[] = [];
   const cpuOf = new Map<number, number>();
   for (const s of firing) {
@@ -266,10 +281,20 @@ export function generateEvents(sc: ScriptCompiler, seed: number, opts: GenerateO
       let cpu = cpuOf.get(tid) ?? Math.floor(rnd() * CPUS);
       if (rnd() < 0.1) cpu = Math.floor(rnd() * CPUS);
       cpuOf.set(tid, cpu);
-      const values = new CallValues(rnd, proc, tid, cpu, s.fn, s.syscall, s.rule, nextPid);
+      const values = new CallValues({ rnd, proc, tid, cpu, fn: s.fn, syscall: s.syscall, rule: s.rule, nextPid, objects, serial: calls.length });
       const task = { pid, tid, uid: proc.uid, comm: proc.comm, cpu };
       const call: Call = { source: s, values, start: rnd() * span, duration: 0, task, after: [] };
       let asyncAt = 0;
+      // A probe some object passes several times (a socket through its states) fires once per stage.
+      const life = LIFECYCLES.find((l) => l.probe.test(s.name));
+      if (life) {
+        const stages = pick(rnd, life.stages);
+        values.stage = stages[0];
+        for (const stage of stages.slice(1)) {
+          asyncAt += logUniform(rnd, life.ns[0], life.ns[1]);
+          call.after.push({ source: s, at: asyncAt, task, stage });
+        }
+      }
       for (const f of s.followUps) {
         if (f.sameTask) {
           call.duration = Math.max(call.duration, values.durationNs);
@@ -300,7 +325,7 @@ export function generateEvents(sc: ScriptCompiler, seed: number, opts: GenerateO
   const planned: Planned[] = [];
   for (const c of calls) {
     planned.push({ source: c.source, call: c.values, ts: c.start, order: planned.length, task: c.task });
-    for (const a of c.after) planned.push({ source: a.source, call: c.values, ts: c.start + Math.max(1, a.at), order: planned.length, task: a.task });
+    for (const a of c.after) planned.push({ source: a.source, call: c.values, ts: c.start + Math.max(1, a.at), order: planned.length, task: a.task, stage: a.stage });
   }
   planned.sort((a, b) => a.ts - b.ts || a.order - b.order);
   const out = planned.slice(0, maxEvents);
@@ -317,6 +342,7 @@ export function generateEvents(sc: ScriptCompiler, seed: number, opts: GenerateO
 
 function makeEvent(p: Planned, line: number, btf: Btf | undefined): ProbeEvent {
   const { source: s, call, task } = p;
+  if (p.stage !== undefined) call.stage = p.stage;
   const ev: ProbeEvent = { line, probe: s.name, ts: BigInt(Math.floor(p.ts)), pid: task.pid, tid: task.tid, uid: task.uid, gid: task.uid, cpu: task.cpu, comm: task.comm };
   const use = s.use;
   const k = s.kind;
@@ -333,11 +359,14 @@ function makeEvent(p: Planned, line: number, btf: Btf | undefined): ProbeEvent {
       const [name, type] = [param?.[0] || `arg${i}`, cast ? `struct ${cast} *` : (param?.[1] ?? '')];
       const v = call.value(name, type, s.fn, { asText: use.strings.has(`arg${i}`), asList: use.lists.has(`arg${i}`), kernel: s.space === 'kernel' });
       // Past the sixth, arguments are on the stack, where only numbers are placed.
-      return i >= REGISTER_ARGS && typeof v !== 'bigint' ? 0x7ffd_1000_0000n + BigInt(i * 64) : v;
+      return i >= REGISTER_ARGS && typeof v !== 'bigint' ? 0x7ffd_1000_0000n + BigInt(i * 64) : call.sameAs(`arg${i}`, v);
     });
   } else if (k === 'kretprobe' || k === 'uretprobe') {
     const ret = call.ret;
-    ev.retval = use.strings.has('retval') && typeof ret === 'bigint' ? call.value('retval', 'char *', s.fn) : ret;
+    const cast = use.structs.get('retval');
+    if (use.strings.has('retval') && typeof ret === 'bigint') ev.retval = call.value('retval', 'char *', s.fn);
+    else if (cast && ret !== 0n) ev.retval = call.object(`struct ${cast}`, 'retval') ?? ret;
+    else ev.retval = ret;
   }
   return ev;
 }
@@ -345,6 +374,7 @@ function makeEvent(p: Planned, line: number, btf: Btf | undefined): ProbeEvent {
 function fieldValue(f: TracepointField, call: CallValues, s: Source): ArgValue {
   // A script's str() on a field makes it text only where the record can hold text.
   const textual = f.dataLoc || /\*|char\s*\[/.test(f.type);
-  const type = f.dataLoc ? '__data_loc char[]' : f.type;
+  const cast = s.use.structs.get(`args.${f.name}`);
+  const type = f.dataLoc ? '__data_loc char[]' : cast && /\*\s*$/.test(f.type) ? `struct ${cast} *` : f.type;
   return call.value(f.name, type, s.syscall && s.syscall !== 'raw' ? `sys_${s.syscall}` : s.fn, { asText: textual && s.use.strings.has(`args.${f.name}`), asList: s.use.lists.has(`args.${f.name}`), kernel: s.space === 'kernel' });
 }

@@ -1,9 +1,11 @@
 // What a script does with each probe's inputs, so a generated workload gives it values of the
 // right shape: which argN/retval/args fields it reads as strings (str) or string lists (join),
 // following values through scratch variables and maps (gethostlatency keeps arg0 in @name[tid] at
-// entry and prints str(@name[tid]) at return), and which it casts to a struct pointer.
+// entry and prints str(@name[tid]) at return), which it casts to a struct pointer, and which
+// struct fields it reads (so a generated kernel object fills just those).
 import type * as A from '../ast';
 import type { ProbeInfo } from '../checker';
+import type { Type } from '../types';
 
 export interface ProbeUsage {
   /** Highest argN the probe reads, -1 for none. */
@@ -188,4 +190,37 @@ export function scriptUsage(probes: readonly ProbeInfo[]): ProbeUsage[] {
     if (!changed) break;
   }
   return usages;
+}
+
+export interface RecordUse {
+  /** Struct fields the script reads, as `struct sock_common.skc_family`. */
+  fields: Set<string>;
+  /** Structs the script casts pointers to (`struct tcp_sock`): an object may be one of those around the one passed. */
+  casts: Set<string>;
+}
+
+function recordName(t: Type | undefined): string | undefined {
+  if (t?.kind === 'record') return t.name;
+  if (t?.kind === 'pointer' && t.to.kind === 'record') return t.to.name;
+  return undefined;
+}
+
+/** The struct fields and casts of the whole script (from the checker's types). */
+export function recordUse(probes: readonly ProbeInfo[]): RecordUse {
+  const use: RecordUse = { fields: new Set(), casts: new Set() };
+  for (const info of probes) {
+    walk(
+      info,
+      (e) => {
+        if (e.kind === 'Field') {
+          const r = recordName(e.object.type);
+          if (r) use.fields.add(`${r}.${e.field}`);
+        } else if (e.kind === 'Cast' && e.target.pointerDepth === 1 && /^(struct|union)\s+\w+$/.test(e.target.base)) {
+          use.casts.add(e.target.base.replace(/\s+/, ' '));
+        }
+      },
+      () => undefined,
+    );
+  }
+  return use;
 }

@@ -4,7 +4,7 @@
 // (sys_exit). Memory is bounded: values go into chunks, and once too many chunks are live the
 // oldest is unmapped, after which its pointers fault as stale pointers do in the kernel
 // (probe_read_str gives -EFAULT and an empty string).
-import type { ArgValue } from './events';
+import { isImage, type ArgValue, type MemoryImage } from './events';
 
 /** The part of the VM session this needs (VmSession implements it). */
 export interface MappableMemory {
@@ -44,8 +44,14 @@ interface Chunk {
 const encoder = new TextEncoder();
 
 function keyOf(v: ArgValue): string {
+  if (isImage(v)) return `i${v.id}`;
   return Array.isArray(v) ? `l${v.map((x) => (typeof x === 'string' ? `s${x.length}:${x}` : `n${x}`)).join(',')}` : typeof v === 'string' ? `s${v}` : `n${v}`;
 }
+
+/** Kernel objects are shared by every process, under this key instead of a pid. */
+const KERNEL = -1;
+/** Nested images go at most this deep (a request's queue's disk...). */
+const MAX_IMAGE_DEPTH = 8;
 
 export class UserMemory {
   private readonly limits: UserMemoryLimits;
@@ -72,14 +78,15 @@ export class UserMemory {
    * The address of `v` in process `pid`'s memory: a string NUL-terminated, a list a
    * NULL-terminated array of 8-byte values (strings by address). Numbers are returned as they are.
    */
-  place(pid: number, v: ArgValue): bigint {
+  place(pid: number, v: ArgValue, depth = 0): bigint {
     if (typeof v === 'bigint') return v;
+    if (isImage(v)) pid = KERNEL;
     const key = keyOf(v);
     const mine = this.shared.get(pid);
     const hit = mine?.get(key);
     // Shared only while it is far from being unmapped, so a value handed out again stays readable as long as a new one.
     if (hit && hit.chunk.serial >= this.serial - Math.floor(this.limits.liveChunks / 2)) return hit.address;
-    const address = typeof v === 'string' ? this.put(encoder.encode(v + '\0')) : this.putList(pid, v);
+    const address = typeof v === 'string' ? this.put(encoder.encode(v + '\0')) : isImage(v) ? this.putImage(v, depth) : this.putList(pid, v);
     this.share(pid, key, address);
     return address;
   }
@@ -88,6 +95,17 @@ export class UserMemory {
     const bytes = new Uint8Array(8 * (list.length + 1));
     const dv = new DataView(bytes.buffer);
     list.forEach((x, i) => dv.setBigUint64(8 * i, typeof x === 'string' ? this.place(pid, x) : BigInt.asUintN(64, x), true));
+    return this.put(bytes);
+  }
+
+  /** An image's pointees first, then the image with their addresses in it. */
+  private putImage(img: MemoryImage, depth: number): bigint {
+    const bytes = img.bytes.slice();
+    const dv = new DataView(bytes.buffer);
+    for (const p of img.pointers) {
+      if (p.at < 0 || p.at + 8 > bytes.length) continue;
+      dv.setBigUint64(p.at, depth < MAX_IMAGE_DEPTH ? this.place(KERNEL, p.to, depth + 1) : 0n, true);
+    }
     return this.put(bytes);
   }
 

@@ -2,7 +2,9 @@
 // requested size for `count`, an fd for `fd`, ...), and its return value by what the function
 // returns (fds for open/socket/accept/dup, at most the requested count for read/write, 0 or a
 // negative errno for most others). Rules are data tables, tried in order.
-import type { ArgValue } from './events';
+import { isImage, type ArgValue } from './events';
+import type { FieldValue, KernelObjects } from './kernel-objects';
+import type { Type } from '../types';
 import { COMMANDS, COMMON_PATHS, DISKS, E, ENVIRONMENT, HOSTS, MISSING_PATHS, PROCESSES, PROGRAMS, SIGNALS, SYSCALL_IDS, type Proc } from './workload';
 
 export type Rnd = () => number;
@@ -118,6 +120,17 @@ export const KNOWN_PARAMS: Readonly<Record<string, readonly (readonly [string, s
   tcp_sendmsg: [['sk', 'struct sock *'], ['msg', 'struct msghdr *'], ['size', 'size_t']],
   tcp_recvmsg: [['sk', 'struct sock *'], ['msg', 'struct msghdr *'], ['len', 'size_t'], ['flags', 'int'], ['addr_len', 'int *']],
   tcp_connect: [['sk', 'struct sock *']],
+  tcp_set_state: [['sk', 'struct sock *'], ['state', 'int']],
+  blk_account_io_start: [['req', 'struct request *']],
+  __blk_account_io_start: [['req', 'struct request *']],
+  blk_account_io_done: [['req', 'struct request *'], ['now', 'u64']],
+  __blk_account_io_done: [['req', 'struct request *'], ['now', 'u64']],
+  blk_mq_start_request: [['rq', 'struct request *']],
+  blk_start_request: [['req', 'struct request *']],
+  md_flush_request: [['mddev', 'struct mddev *'], ['bio', 'struct bio *']],
+  lookup_fast: [['nd', 'struct nameidata *']],
+  d_lookup: [['parent', 'const struct dentry *'], ['name', 'const struct qstr *']],
+  tcp_retransmit_skb: [['sk', 'struct sock *'], ['skb', 'struct sk_buff *'], ['segs', 'int']],
   cap_capable: [['cred', 'const struct cred *'], ['ns', 'struct user_namespace *'], ['cap', 'int'], ['opts', 'unsigned int']],
   do_nanosleep: [['t', 'struct hrtimer_sleeper *'], ['mode', 'enum hrtimer_mode']],
   getaddrinfo: [['node', 'const char *'], ['service', 'const char *'], ['hints', 'const struct addrinfo *'], ['res', 'struct addrinfo **']],
@@ -159,6 +172,89 @@ const OPEN_FLAGS = [0x80000, 0x80000, 0x0, 0x241, 0x90800, 0x80241, 0x2, 0xc2]; 
 const AT_FDCWD = u64(-100);
 const CAPABILITIES = [21, 21, 12, 10, 1, 7, 6, 19, 2, 23, 24, 39, 38];
 
+export interface CallSetup {
+  rnd: Rnd;
+  proc: Proc;
+  tid: number;
+  cpu: number;
+  fn: string;
+  syscall?: string;
+  rule?: ReturnRule;
+  nextPid: () => number;
+  /** Builds struct images for pointers the script follows. */
+  objects?: KernelObjects;
+  /** Unique per call: names its objects. */
+  serial: number;
+}
+
+/** A connection's two ends. */
+export interface Connection {
+  family: number;
+  /** Addresses in network order: 4 bytes (AF_INET) and 16 (AF_INET6) for each end. */
+  local4: Uint8Array;
+  remote4: Uint8Array;
+  local6: Uint8Array;
+  remote6: Uint8Array;
+  localPort: number;
+  remotePort: number;
+  state: number;
+}
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+/** TCP states (include/net/tcp_states.h). */
+const TCP = { ESTABLISHED: 1, SYN_SENT: 2, SYN_RECV: 3, FIN_WAIT1: 4, FIN_WAIT2: 5, TIME_WAIT: 6, CLOSE: 7, CLOSE_WAIT: 8, LAST_ACK: 9, LISTEN: 10, NEW_SYN_RECV: 12 } as const;
+const SERVER_PORTS: Readonly<Record<string, number>> = { nginx: 443, postgres: 5432, sshd: 22, node: 3000, containerd: 10010, 'systemd-resolve': 53 };
+const REMOTE_V4 = ['93.184.215.14', '140.82.112.3', '10.0.2.2', '192.168.1.20', '172.17.0.2', '151.101.1.69', '127.0.0.1'];
+const REMOTE_V6 = ['2606:2800:21f:cb07:6820:80da:af6b:8b2c', '2a04:4e42::81', 'fd00::1c2a:3ff:fe4b:5d6e', '::1'];
+
+function ipv4(text: string): Uint8Array {
+  return Uint8Array.from(text.split('.').map(Number));
+}
+
+function ipv6(text: string): Uint8Array {
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  const out = new Uint8Array(16);
+  groups.slice(0, 8).forEach((g, i) => {
+    const n = parseInt(g || '0', 16);
+    out[2 * i] = n >> 8;
+    out[2 * i + 1] = n & 0xff;
+  });
+  return out;
+}
+
+const be16 = (port: number): bigint => BigInt(((port & 0xff) << 8) | (port >> 8));
+
+/** Struct fields by name (the path's last part, with its parents for context), for generated kernel objects. */
+const KERNEL_FIELDS: readonly [RegExp, (c: CallValues, t: Type) => FieldValue][] = [
+  [/(^|\.)(skc_|sk_|sa_|sin_|sin6_)?family$/, (c) => BigInt(c.connection.family)],
+  [/v6_daddr/, (c) => c.connection.remote6],
+  [/v6_rcv_saddr|v6_saddr/, (c) => c.connection.local6],
+  [/(^|\.)(skc_daddr|daddr|inet_daddr)$/, (c) => c.connection.remote4],
+  [/(^|\.)(skc_rcv_saddr|rcv_saddr|saddr|inet_saddr)$/, (c) => c.connection.local4],
+  [/(^|\.)(skc_num|inet_num|num)$/, (c) => BigInt(c.connection.localPort)],
+  [/(^|\.)(inet_sport|sport)$/, (c) => be16(c.connection.localPort)],
+  [/(^|\.)(skc_dport|inet_dport|dport)$/, (c) => be16(c.connection.remotePort)],
+  [/(^|\.)(skc_state|sk_state)$/, (c) => BigInt(c.connection.state)],
+  [/sk_max_ack_backlog$/, (c) => BigInt(pick(c.random, [128, 511, 4096]))],
+  [/sk_ack_backlog$/, (c) => BigInt(Math.floor(c.random() ** 3 * 12))],
+  [/(^|\.)(sk_protocol|protocol)$/, () => 6n],
+  [/(^|\.)sk_type$/, () => 1n],
+  [/bytes_(acked|received|sent)$/, (c) => BigInt(Math.round(logUniform(c.random, 200, 50_000_000)))],
+  [/disk_name$/, (c) => c.disk],
+  [/(^|\.)comm$/, (c) => c.proc.comm],
+  [/(^|\.)(pid|tgid)$/, (c) => BigInt(c.proc.pid)],
+  [/(^|\.)name$/, (c, t) => (t.kind === 'pointer' || t.kind === 'string' ? c.path.slice(c.path.lastIndexOf('/') + 1) : undefined)],
+  [/(^|\.)data$/, (c, t) => (t.kind === 'pointer' ? c.payload : undefined)],
+  [/(^|\.)len$/, (c) => BigInt(c.payload.length)],
+  [/(__data_len|bi_size|nr_bytes|data_len|truesize|(^|\.)size)$/, (c) => c.requested],
+  [/tv_sec$/, (c) => c.sleepNs / 1_000_000_000n],
+  [/tv_nsec$/, (c) => c.sleepNs % 1_000_000_000n],
+];
+
 /** One call (or one firing): who makes it, what it is, and how it ends, decided once for its entry and its return. */
 export class CallValues {
   readonly errno?: number;
@@ -167,17 +263,22 @@ export class CallValues {
   readonly requested: bigint;
   private readonly cache = new Map<string, unknown>();
 
-  constructor(
-    private readonly rnd: Rnd,
-    readonly proc: Proc,
-    readonly tid: number,
-    readonly cpu: number,
-    /** The function or syscall name. */
-    readonly fn: string,
-    readonly syscall: string | undefined,
-    readonly rule: ReturnRule | undefined,
-    private readonly nextPid: () => number,
-  ) {
+  private readonly rnd: Rnd;
+  readonly proc: Proc;
+  readonly tid: number;
+  readonly cpu: number;
+  /** The function or syscall name. */
+  readonly fn: string;
+  readonly syscall: string | undefined;
+  readonly rule: ReturnRule | undefined;
+  private readonly setup: CallSetup;
+  /** Which firing of a repeated probe this is (a socket's state changes), when it is one. */
+  stage?: number;
+
+  constructor(setup: CallSetup) {
+    this.setup = setup;
+    ({ rnd: this.rnd, proc: this.proc, tid: this.tid, cpu: this.cpu, fn: this.fn, syscall: this.syscall, rule: this.rule } = setup);
+    const { rnd, rule } = setup;
     const fails = rule?.errorRate !== undefined && rnd() < rule.errorRate;
     if (fails && rule?.failure) this.failure = pick(rnd, rule.failure);
     else if (fails && rule?.errnos?.length) this.errno = pick(rnd, rule.errnos);
@@ -218,11 +319,81 @@ export class CallValues {
   }
 
   get childPid(): number {
-    return this.once('child', () => this.nextPid());
+    return this.once('child', () => this.setup.nextPid());
   }
 
   get sleepNs(): bigint {
     return this.once('sleep', () => BigInt(Math.round(logUniform(this.rnd, 1_000_000, 1_500_000_000))));
+  }
+
+  /** The random source, for the field rules. */
+  get random(): Rnd {
+    return this.rnd;
+  }
+
+  get disk(): string {
+    return this.once('disk', () => pick(this.rnd, DISKS));
+  }
+
+  /** Bytes a socket carries. */
+  get payload(): string {
+    return this.once('payload', () => pick(this.rnd, ['{"jsonrpc":"2.0","method":"ping","id":7}', 'GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n', '<30>Jul  4 12:00:01 cron[731]: (root) CMD (run-parts /etc/cron.hourly)', 'READY=1']));
+  }
+
+  /** The connection a socket call is about: a client's to a service, or a server's from a client. */
+  get connection(): Connection {
+    return this.once('connection', () => {
+      const rnd = this.rnd;
+      const served = SERVER_PORTS[this.proc.comm];
+      // A socket that went through SYN_SENT is a client's.
+      const server = this.stage === TCP.SYN_SENT ? false : /accept|syn_recv|listen/.test(this.fn) || (served !== undefined && !/connect/.test(this.fn) && (this.stage !== undefined || rnd() < 0.7));
+      const ephemeral = 32768 + Math.floor(rnd() * 28000);
+      const service = pick(rnd, [443, 443, 443, 80, 5432, 53, 6379]);
+      const state = /connect/.test(this.fn) ? TCP.SYN_SENT : /accept/.test(this.fn) ? TCP.ESTABLISHED : pick(rnd, [TCP.ESTABLISHED, TCP.ESTABLISHED, TCP.ESTABLISHED, TCP.SYN_RECV, TCP.CLOSE_WAIT, TCP.FIN_WAIT1]);
+      // Loopback talks to loopback; otherwise the host's own address.
+      const remote4 = pick(rnd, REMOTE_V4);
+      const remote6 = pick(rnd, REMOTE_V6);
+      return {
+        family: rnd() < 0.2 ? AF_INET6 : AF_INET,
+        local4: ipv4(remote4 === '127.0.0.1' ? remote4 : '10.0.2.15'),
+        remote4: ipv4(remote4),
+        local6: ipv6(remote6 === '::1' ? remote6 : 'fd00::a00:20f'),
+        remote6: ipv6(remote6),
+        localPort: server ? (served ?? 8080) : ephemeral,
+        remotePort: server ? ephemeral : service,
+        state: this.stage ?? state,
+      };
+    });
+  }
+
+  /** A kernel object of `struct X` for a pointer the script follows, or undefined to pass a plain address. */
+  object(record: string, name: string): ArgValue | undefined {
+    const objects = this.setup.objects;
+    if (!objects?.wants(record)) return undefined;
+    // One object per type and call: a request's start and its completion (whatever they name it) see one.
+    return this.once(`image ${record}`, () => objects.build(record, (path, t) => this.kernelField(path, t), `${record}#${this.setup.serial}.${name}`));
+  }
+
+  /**
+   * Argument `slot` as an earlier firing of this call passed it, when that was an object and this
+   * one knows no better (an untyped arg0 at the completion of a request typed at its start).
+   */
+  sameAs(slot: string, v: ArgValue): ArgValue {
+    const key = `slot ${slot}`;
+    const prior = this.cache.get(key) as ArgValue | undefined;
+    const objectLike = isImage(v) || (typeof v === 'bigint' && v >= 0xffff_8000_0000_0000n);
+    if (!objectLike) return prior ?? v;
+    if (prior === undefined) this.cache.set(key, v);
+    return v;
+  }
+
+  /** A field of a generated kernel object. */
+  kernelField(path: readonly string[], t: Type): FieldValue {
+    const key = path.join('.');
+    const rule = KERNEL_FIELDS.find(([re]) => re.test(key));
+    if (rule) return rule[1](this, t);
+    if (t.kind === 'int') return BigInt(Math.floor(this.rnd() * 100));
+    return undefined;
   }
 
   get syscallId(): bigint {
@@ -311,21 +482,24 @@ export class CallValues {
     if (name === 'sig') return BigInt(pick(rnd, SIGNALS));
     if (name === 'cap') return BigInt(pick(rnd, CAPABILITIES));
     if (name === 'opts' && /capable/.test(event)) return BigInt(pick(rnd, [0, 0, 0, 2])); // CAP_OPT_NOAUDIT
-    if (name === 'reason') return BigInt(pick(rnd, [0, 0, 3, 3, 2, 1]));
+    if (name === 'reason') return BigInt(/skb/.test(event) ? pick(rnd, [2, 2, 3, 5, 16, 38]) : pick(rnd, [0, 0, 3, 3, 2, 1]));
     if (/^nr_pages$/.test(name)) return BigInt(1 + Math.floor(logUniform(rnd, 1, 4096)));
     if (name === 'name' && /writeback|bdi/.test(event)) return pick(rnd, ['8:0', '259:0', '253:1']);
     if (/^(uid|ruid|euid|suid|fsuid)$/.test(name)) return BigInt(pick(rnd, [0, 0, 1000, 33, 65534]));
     if (/^(gid|rgid|egid|sgid|fsgid)$/.test(name)) return BigInt(pick(rnd, [0, 1000, 33, 65534]));
     if (/timespec ?\*$/.test(t) && /^(rqtp|req|request|tsp|utime)$/.test(name)) return [this.sleepNs / 1_000_000_000n, this.sleepNs % 1_000_000_000n];
     if (/prio$/.test(name)) return BigInt(rnd() < 0.8 ? 120 : 100 + Math.floor(rnd() * 40));
-    if (/state$/.test(name)) return BigInt(pick(rnd, [0, 1, 1, 2, 0x80]));
+    if (/state$/.test(name)) return BigInt(this.stage ?? pick(rnd, [0, 1, 1, 2, 0x80]));
     if (/cpu$/.test(name)) return BigInt(this.cpu);
     if (/^(sector|sec)$/.test(name)) return BigInt(Math.floor(rnd() * 2e8)) & ~7n;
     if (/^nr_sector$/.test(name)) return BigInt(8 * 2 ** Math.floor(rnd() * 6));
     if (/(^|_)dev$/.test(name)) return BigInt((pick(rnd, [8, 8, 259, 253]) << 20) | pick(rnd, [0, 1, 16]));
-    if (/^struct \w+ ?\*$/.test(t) || /(skbaddr|skaddr|^sk|^skb|^file|^inode|^dentry|^page|^folio|^bio|^rq|^req|^task)$/.test(name)) {
+    const struct = /^(struct \w+) ?\*$/.exec(t)?.[1];
+    const image = struct ? this.object(struct, name) : undefined;
+    if (image) return image;
+    if (struct || /(skbaddr|skaddr|^sk|^skb|^file|^inode|^dentry|^page|^folio|^bio|^rq|^req|^task)$/.test(name)) {
       // One object per call and type: the entry, the return and the completion see the same one.
-      return this.once(`object ${t} ${name}`, () => (how.kernel === false ? userAddress(rnd) : kernelObject(rnd, t.startsWith('struct') ? t : name)));
+      return this.once(`object ${struct ?? name}`, () => (how.kernel === false ? userAddress(rnd) : kernelObject(rnd, struct ?? name)));
     }
     if (/\*/.test(t)) return this.once(`pointer ${t} ${name}`, () => (how.kernel ? kernelObject(rnd, t) : userAddress(rnd)));
     if (/(flags|mask)$/.test(name)) return BigInt(Math.floor(rnd() * 4) * 0x40);
