@@ -354,7 +354,9 @@ export function checkMemAccess(env: Env, st: VState, a: MemAccess): void {
       leakCheck('ctx');
       checkPtrOffReg(reg, regno, false);
       const res = ctxAccess(env.progType, { off, size: a.size, write: a.write });
-      if (res === false) reject('ctx-access', `invalid bpf_context access off=${off} size=${a.size}`, { reg: regno, off, size: a.size });
+      // A sign-extending load of a field that holds a pointer (data, data_end, data_meta...) is refused as a bad access.
+      const badLdsx = a.ldsx && res !== false && res !== 'scalar';
+      if (res === false || badLdsx) reject('ctx-access', `invalid bpf_context access off=${off} size=${a.size}`, { reg: regno, off, size: a.size });
       if (!a.write && a.valueRegno >= 0) {
         if (res === 'scalar') {
           setReg(st, a.valueRegno, unknownScalar(a.at));
