@@ -196,6 +196,7 @@ function isFiller(insn: Insn): boolean {
 export function disassembleProgram(program: Program, options: DisasmOptions = {}): string {
   const lines: string[] = [];
   if (program.section && program.section !== '.text') lines.push(`.section ${program.section}`);
+  if (program.funcInfo) lines.push('.func_info');
   for (const m of program.maps) {
     lines.push(`.map ${m.name} ${m.type} key=${m.keySize} value=${m.valueSize} entries=${m.maxEntries}${m.flags ? ` flags=${m.flags}` : ''}`);
   }

@@ -35,6 +35,7 @@ const DIRECTIVES: { name: string; snippet: string; doc: string }[] = [
   { name: '.map', snippet: '.map ${1:name} ${2:hash} key=${3:4} value=${4:8} entries=${5:1024}', doc: 'Declare a map.' },
   { name: '.globl', snippet: '.globl ${1:name}', doc: 'Mark a label as a global function.' },
   { name: '.license', snippet: '.license "${1:GPL}"', doc: 'Set the program license.' },
+  { name: '.func_info', snippet: '.func_info', doc: 'The loader gives BTF func_info, so subprograms may be callbacks (bpf_loop, bpf_for_each_map_elem).' },
   { name: '.text', snippet: '.text', doc: 'Switch to the .text section (shared subprograms).' },
   { name: '.quad', snippet: '.quad ${1:0x0}', doc: 'One raw 8-byte instruction slot.' },
 ];

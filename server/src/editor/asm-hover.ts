@@ -32,6 +32,7 @@ const DIRECTIVE_DOCS: Record<string, string> = {
   '.map': 'Declares a map: `.map NAME TYPE key=K value=V entries=N [flags=F]`. Load its address with `r1 = NAME ll` (or `lddw %r1, NAME`).',
   '.globl': 'Marks a label as a global function (a subprogram entry).',
   '.global': 'Marks a label as a global function (a subprogram entry).',
+  '.func_info': 'Says the loader gives BTF func_info with the program (as libbpf does for objects built with -g, and bpftrace always), so subprograms may be passed as callbacks to bpf_loop, bpf_for_each_map_elem and friends. Without it the kernel refuses callbacks: `missing btf func_info`.',
   '.license': 'Sets the program license, e.g. `.license "GPL"` (GPL-only helpers need a GPL-compatible license).',
   '.text': 'Switches to the .text section (subprograms shared by the programs).',
   '.byte': 'Raw bytes; in code they must fill whole 8-byte instructions.',

@@ -135,7 +135,7 @@ function uriToFile(uri: string): string | undefined {
 }
 
 function programText(p: Program, dialect: AsmDialect): string[] {
-  const lines = [`.section ${p.section}`];
+  const lines = [`.section ${p.section}`, ...(p.funcInfo ? ['.func_info'] : [])];
   const body = disassembleInsns(p.insns, { dialect: dialect === 'mnemonic' ? 'mnemonic' : 'llvm', labels: true, symbols: p.symbols, relocs: p.relocs, maps: p.maps });
   for (const l of body) lines.push(l.slot < 0 ? l.text : `    ${l.text}`);
   return lines;
