@@ -172,6 +172,21 @@ uretprobe:libc:getaddrinfo /@start[tid]/ { printf("HOST %d %s %d\\n", (nsecs - @
   });
 });
 
+describe('timers', () => {
+  test('a profile probe with no events interrupts the workload\'s processes (and idle) on both CPUs', () => {
+    const r = runScript('profile:hz:99 { @comm[comm] = count(); @cpu[cpu] = count(); @busy = count(); if (pid == 0) { @idle = count(); } }', { ...OPTS, seed: 3 });
+    const comms = [...r.output.matchAll(/^@comm\[([^\]]+)\]: \d+$/gm)].map((m) => m[1]!);
+    expect(comms.some((c) => c.startsWith('swapper/'))).toBe(true);
+    expect(comms.filter((c) => PROCESSES.some((p) => p.comm === c)).length).toBeGreaterThan(5);
+    expect(r.output).toMatch(/^@cpu\[0\]: \d+$/m);
+    expect(r.output).toMatch(/^@cpu\[1\]: \d+$/m);
+    const busy = Number(/^@busy: (\d+)$/m.exec(r.output)![1]);
+    const idle = Number(/^@idle: (\d+)$/m.exec(r.output)![1]);
+    expect(idle / busy).toBeGreaterThan(0.2);
+    expect(idle / busy).toBeLessThan(0.5);
+  });
+});
+
 describe('seeded', () => {
   test('the same seed gives the same run; another seed another', () => {
     const a = runScript(OPEN_SNOOP, { ...OPTS, seed: 21 });

@@ -20,6 +20,8 @@ const SPAN_NS = 2_500_000_000;
 const MAX_EVENTS = 400;
 const MAX_GENERATED = 1_000_000;
 const CPUS = 2;
+/** The CPUs of the generated workload's machine. */
+export const GENERATED_CPUS = CPUS;
 /** Arguments x86-64 passes in registers; the simulation places only numbers on the stack. */
 const REGISTER_ARGS = 6;
 const MAX_ARGS = 16;
@@ -377,4 +379,19 @@ function fieldValue(f: TracepointField, call: CallValues, s: Source): ArgValue {
   const cast = s.use.structs.get(`args.${f.name}`);
   const type = f.dataLoc ? '__data_loc char[]' : cast && /\*\s*$/.test(f.type) ? `struct ${cast} *` : f.type;
   return call.value(f.name, type, s.syscall && s.syscall !== 'raw' ? `sys_${s.syscall}` : s.fn, { asText: textual && s.use.strings.has(`args.${f.name}`), asList: s.use.lists.has(`args.${f.name}`), kernel: s.space === 'kernel' });
+}
+
+/**
+ * Who a timer (profile, interval) interrupts on a CPU when no event says: idle a third of the
+ * time, else one of the workload's processes. The same for the same seed, CPU and time.
+ */
+export function backgroundTask(seed: number): (cpu: number, ts: bigint) => { pid: number; tid: number; uid: number; comm: string } {
+  return (cpu, ts) => {
+    const rnd = prng((seed ^ Math.imul(cpu + 1, 0x9e3779b1) ^ Number(BigInt.asUintN(32, ts / 1000n))) >>> 0);
+    rnd();
+    if (rnd() < 0.35) return { pid: 0, tid: 0, uid: 0, comm: `swapper/${cpu}` };
+    const p = pickWeighted(rnd, PROCESSES);
+    const tid = p.pid + (p.threads && rnd() < 0.5 ? 1 + Math.floor(rnd() * p.threads) : 0);
+    return { pid: p.pid, tid, uid: p.uid, comm: p.comm };
+  };
 }

@@ -19,7 +19,7 @@ import { createWriter, type OutputFormat, type OutputWriter } from '../output/wr
 import { globMatch } from '../tracepoints';
 import { buildContext } from './context';
 import { eventsFromObjects, readEvents, type EventInput, type ProbeEvent } from './events';
-import { generateEvents } from './generate';
+import { backgroundTask, generateEvents, GENERATED_CPUS } from './generate';
 import { UserMemory, type UserMemoryLimits } from './user-memory';
 import { MapStore, runInVm, type TaskState } from './vm';
 
@@ -242,9 +242,15 @@ class Run {
     return t;
   }
 
-  /** The task a timer interrupts on a CPU: the last one seen there, or the idle task. */
-  timerTask(cpu: number): TaskState {
-    return this.lastTask.get(cpu) ?? { pid: 0, tid: 0, uid: 0, gid: 0, comm: `swapper/${cpu}`, kernelStack: [], userStack: [] };
+  /** For a generated workload: who runs on a CPU at a time when no event has said. */
+  background?: (cpu: number, ts: bigint) => { pid: number; tid: number; uid: number; comm: string };
+
+  /** The task a timer interrupts on a CPU: the last one seen there, else the workload's or the idle task. */
+  timerTask(cpu: number, ts: bigint): TaskState {
+    const seen = this.lastTask.get(cpu);
+    if (seen) return seen;
+    const t = this.background?.(cpu, ts) ?? { pid: 0, tid: 0, uid: 0, comm: `swapper/${cpu}` };
+    return { ...t, gid: t.uid, kernelStack: [], userStack: [] };
   }
 
   printMaps(): void {
@@ -323,7 +329,8 @@ function runUnguarded(text: string, options: RunOptions): RunScriptResult {
     eventFindings = r.findings;
     if (eventFindings.some((f) => f.severity === 'error')) return empty([], eventFindings);
   }
-  const cpus = Math.max(1, options.cpus ?? Math.max(0, ...events.map((e) => e.cpu)) + 1);
+  // A generated workload runs on its machine's CPUs even when no event names them (timer-only scripts).
+  const cpus = Math.max(1, options.cpus ?? Math.max(options.events === undefined ? GENERATED_CPUS - 1 : 0, ...events.map((e) => e.cpu)) + 1);
   const sc = probe && cpus === 1 ? probe : new ScriptCompiler(text, options.file, { ...options, ncpus: cpus });
   if (sc.hasErrors) return empty(sc.findings, eventFindings);
   const all = sc.compileAll();
@@ -332,6 +339,7 @@ function runUnguarded(text: string, options: RunOptions): RunScriptResult {
   const start = events[0]?.ts ?? 0n;
   const run = new Run(sc, options.format ?? 'text', cpus, start, options.budget ?? 1_000_000, eventsFile, options.seed, options.userMemory);
   run.findings.push(...sc.findings);
+  if (options.events === undefined) run.background = backgroundTask(options.seed ?? 1);
   run.writer.attached(attachCount(sc));
 
   const byKind = (k: string) => all.programs.filter((p) => p.attach.kind.name === k);
@@ -357,7 +365,7 @@ function runUnguarded(text: string, options: RunOptions): RunScriptResult {
       t.next += t.period;
       firings++;
       const cpusToRun = t.everyCpu ? [...Array(cpus).keys()] : [0];
-      for (const c of cpusToRun) run.exec(t.program, run.timerTask(c), c, at);
+      for (const c of cpusToRun) run.exec(t.program, run.timerTask(c, at), c, at);
     }
   };
 

@@ -484,7 +484,6 @@ export class CallValues {
     if (name === 'opts' && /capable/.test(event)) return BigInt(pick(rnd, [0, 0, 0, 2])); // CAP_OPT_NOAUDIT
     if (name === 'reason') return BigInt(/skb/.test(event) ? pick(rnd, [2, 2, 3, 5, 16, 38]) : pick(rnd, [0, 0, 3, 3, 2, 1]));
     if (/^nr_pages$/.test(name)) return BigInt(1 + Math.floor(logUniform(rnd, 1, 4096)));
-    if (name === 'name' && /writeback|bdi/.test(event)) return pick(rnd, ['8:0', '259:0', '253:1']);
     if (/^(uid|ruid|euid|suid|fsuid)$/.test(name)) return BigInt(pick(rnd, [0, 0, 1000, 33, 65534]));
     if (/^(gid|rgid|egid|sgid|fsgid)$/.test(name)) return BigInt(pick(rnd, [0, 1000, 33, 65534]));
     if (/timespec ?\*$/.test(t) && /^(rqtp|req|request|tsp|utime)$/.test(name)) return [this.sleepNs / 1_000_000_000n, this.sleepNs % 1_000_000_000n];
@@ -493,7 +492,7 @@ export class CallValues {
     if (/cpu$/.test(name)) return BigInt(this.cpu);
     if (/^(sector|sec)$/.test(name)) return BigInt(Math.floor(rnd() * 2e8)) & ~7n;
     if (/^nr_sector$/.test(name)) return BigInt(8 * 2 ** Math.floor(rnd() * 6));
-    if (/(^|_)dev$/.test(name)) return BigInt((pick(rnd, [8, 8, 259, 253]) << 20) | pick(rnd, [0, 1, 16]));
+    if (/(^|_)dev$/.test(name)) return this.once(`dev ${name}`, () => BigInt((pick(rnd, [8, 8, 259, 253]) << 20) | pick(rnd, [0, 1, 16])));
     const struct = /^(struct \w+) ?\*$/.exec(t)?.[1];
     const image = struct ? this.object(struct, name) : undefined;
     if (image) return image;
@@ -509,6 +508,7 @@ export class CallValues {
 
   /** Text for a string argument, by what it names. */
   private text(name: string, event: string): string {
+    if (name === 'name' && /writeback|bdi/.test(event)) return this.once('bdi', () => pick(this.rnd, ['8:0', '259:0', '253:1']));
     if (/getaddrinfo|gethostbyname|resolv|dns/.test(event) || /^(node|host|hostname)$/.test(name)) return this.host;
     if (/readline|system|popen/.test(event) || /^(command|cmd|line)$/.test(name)) return pick(this.rnd, COMMANDS);
     if (/exec/.test(event) && /^(filename|path|pathname)$/.test(name)) return this.program.file;
