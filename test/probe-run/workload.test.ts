@@ -197,6 +197,14 @@ describe('seeded', () => {
     expect(generateEvents(compiler(OPEN_SNOOP), 3, { count: 2000 })).toEqual(generateEvents(compiler(OPEN_SNOOP), 3, { count: 2000 }));
   });
 
+  test('a quarter of a million events run (no argument-list limits on the way)', () => {
+    const events = Array.from({ length: 250_000 }, (_, i) => ({ probe: i % 1000 ? 'kprobe:vfs_write' : 'kprobe:vfs_read', ts: i, cpu: i % 3 }));
+    const r = runScript('kprobe:vfs_read { @n = count(); @c[cpu] = count(); }', { ...OPTS, events });
+    expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    expect(r.output).toContain('@n: 250\n');
+    expect(r.output).toContain('@c[2]: ');
+  });
+
   test('bounded: exactly the count asked for, at most a million', () => {
     expect(generateEvents(compiler(OPEN_SNOOP), 1, { count: 3000 })).toHaveLength(3000);
     expect(generateEvents(compiler(OPEN_SNOOP), 1).length).toBeLessThanOrEqual(400);

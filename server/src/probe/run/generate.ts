@@ -316,7 +316,11 @@ export function generateEvents(sc: ScriptCompiler, seed: number, opts: GenerateO
   }
   // One call at a time per thread: a call starting before the thread's previous one ended waits.
   const byTid = new Map<number, Call[]>();
-  for (const c of calls) byTid.set(c.task.tid, [...(byTid.get(c.task.tid) ?? []), c]);
+  for (const c of calls) {
+    const list = byTid.get(c.task.tid);
+    if (list) list.push(c);
+    else byTid.set(c.task.tid, [c]);
+  }
   for (const list of byTid.values()) {
     list.sort((a, b) => a.start - b.start);
     for (let i = 1; i < list.length; i++) {

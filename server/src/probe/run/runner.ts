@@ -330,7 +330,7 @@ function runUnguarded(text: string, options: RunOptions): RunScriptResult {
     if (eventFindings.some((f) => f.severity === 'error')) return empty([], eventFindings);
   }
   // A generated workload runs on its machine's CPUs even when no event names them (timer-only scripts).
-  const cpus = Math.max(1, options.cpus ?? Math.max(options.events === undefined ? GENERATED_CPUS - 1 : 0, ...events.map((e) => e.cpu)) + 1);
+  const cpus = Math.max(1, options.cpus ?? events.reduce((m, e) => Math.max(m, e.cpu), options.events === undefined ? GENERATED_CPUS - 1 : 0) + 1);
   const sc = probe && cpus === 1 ? probe : new ScriptCompiler(text, options.file, { ...options, ncpus: cpus });
   if (sc.hasErrors) return empty(sc.findings, eventFindings);
   const all = sc.compileAll();

@@ -26,7 +26,7 @@ export interface UserMemoryLimits {
 }
 
 /** The most recent ~16,000 values stay readable (fewer when they are long: at most 4 MiB live). */
-export const DEFAULT_USER_MEMORY: UserMemoryLimits = { chunkBytes: 8 * 1024, chunkValues: 256, liveChunks: 64, liveBytes: 4 * 1024 * 1024, reservedChunks: 4096 };
+export const DEFAULT_USER_MEMORY: UserMemoryLimits = { chunkBytes: 8 * 1024, chunkValues: 256, liveChunks: 64, liveBytes: 4 * 1024 * 1024, reservedChunks: 256 };
 
 /** How many values one process may share by content (the same path passed at entry and at exit). */
 const SHARED_PER_PID = 16;
