@@ -96,7 +96,33 @@ describe.skipIf(!tools.length)('bpftrace tools collection on a generated workloa
       for (const f of errors) expect(f.message).toMatch(/not supported|not known here|has no field|cannot/);
     } else {
       expect(r.output).toMatch(/^Attaching \d+ probes?\.\.\.\n/);
+      // The generated events fit the probes and no program stops early in the VM.
+      expect([...r.findings, ...r.eventFindings].filter((f) => /^probe\.(run|events|run-internal)$/.test(f.code ?? '')).map((f) => f.message)).toEqual([]);
     }
+  });
+
+  // What a few tools print should look like what they print on a machine: every row's fields filled.
+  const rowChecks: [string, RegExp, RegExp][] = [
+    // PID COMM FD ERR PATH: an fd or -1 with an errno, and a path
+    ['opensnoop.bt', /^\d+ /, /^\d+\s+\S+\s+(\d{1,2}\s+0|-1\s+(2|13|20|24))\s+\/\S+$/],
+    // TIME(ms) PID ARGS: a command line
+    ['execsnoop.bt', /^\d+\s+\d+\s/, /^\d+\s+\d{4,}\s+\S.*$/],
+    // TIME PID COMM SADDR SPORT DADDR DPORT
+    ['tcpconnect.bt', /^\d\d:\d\d:\d\d /, /^\S+ \d+\s+\S+\s+[\d.:a-f]+\s+\d{5}\s+[\d.:a-f]+\s+(443|80|5432|53|6379)\s*$/],
+    // TIME(ms) DISK COMM PID LAT(ms)
+    ['biosnoop.bt', /^\d+ /, /^\d+\s+(sda|nvme0n1|vda)\s+\S+\s+\d+\s+\d+$/],
+    // TIME PID COMM LATms HOST
+    ['gethostlatency.bt', /^\d\d:\d\d:\d\d /, /^\S+\s+\d+\s+\S+\s+\d+\s+[a-z][\w.-]+$/],
+  ];
+  test.each(rowChecks.filter(([t]) => tools.includes(t)))('%s prints plausible rows', (name, row, shape) => {
+    const r = runScript(readFileSync(`${TOOLS}/${name}`, 'utf8'), { file: name, seed: 1 });
+    if (r.findings.some((f) => f.severity === 'error')) {
+      console.warn(`${name} does not compile here (${r.findings.find((f) => f.severity === 'error')!.message}); its rows are not checked`);
+      return;
+    }
+    const rows = r.output.split('\n').filter((l) => row.test(l));
+    expect(rows.length).toBeGreaterThan(10);
+    for (const l of rows) expect(l).toMatch(shape);
   });
 });
 
