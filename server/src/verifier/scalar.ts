@@ -342,6 +342,18 @@ export function signExtend32(s: Scalar, size: number): Scalar {
 
 export type ScalarAluOp = 'add' | 'sub' | 'mul' | 'div' | 'sdiv' | 'mod' | 'smod' | 'and' | 'or' | 'xor' | 'lsh' | 'rsh' | 'arsh' | 'neg';
 
+/**
+ * The unsigned range of a sum or difference whose raw ends are lo..hi: kept when both ends are in
+ * range, wrapped when both ends left it on the same side (the range stays contiguous), else unknown.
+ */
+function unsignedRange(lo: bigint, hi: bigint, bits: 32 | 64): [bigint, bigint] {
+  const max = bits === 32 ? U32_MAX : U64_MAX;
+  const inRange = (x: bigint) => x >= 0n && x <= max;
+  if (inRange(lo) && inRange(hi)) return [lo, hi];
+  if (!inRange(lo) && !inRange(hi) && hi - lo <= max) return [BigInt.asUintN(bits, lo), BigInt.asUintN(bits, hi)];
+  return [0n, max];
+}
+
 function add32(d: Scalar, s: Scalar): void {
   if (addOverflowsSigned(d.s32min, s.s32min, 32) || addOverflowsSigned(d.s32max, s.s32max, 32)) {
     d.s32min = S32_MIN;
@@ -350,21 +362,7 @@ function add32(d: Scalar, s: Scalar): void {
     d.s32min += s.s32min;
     d.s32max += s.s32max;
   }
-  const lo = d.u32min + s.u32min;
-  const hi = d.u32max + s.u32max;
-  if (lo > U32_MAX || hi > U32_MAX) {
-    // Both ends wrapping keeps the range contiguous; only one wrapping loses it.
-    if (lo > U32_MAX && hi > U32_MAX && hi - lo <= U32_MAX) {
-      d.u32min = u32(lo);
-      d.u32max = u32(hi);
-    } else {
-      d.u32min = 0n;
-      d.u32max = U32_MAX;
-    }
-  } else {
-    d.u32min = lo;
-    d.u32max = hi;
-  }
+  [d.u32min, d.u32max] = unsignedRange(d.u32min + s.u32min, d.u32max + s.u32max, 32);
 }
 
 function add64(d: Scalar, s: Scalar): void {
@@ -375,20 +373,7 @@ function add64(d: Scalar, s: Scalar): void {
     d.smin += s.smin;
     d.smax += s.smax;
   }
-  const lo = d.umin + s.umin;
-  const hi = d.umax + s.umax;
-  if (lo > U64_MAX || hi > U64_MAX) {
-    if (lo > U64_MAX && hi > U64_MAX && hi - lo <= U64_MAX) {
-      d.umin = u64(lo);
-      d.umax = u64(hi);
-    } else {
-      d.umin = 0n;
-      d.umax = U64_MAX;
-    }
-  } else {
-    d.umin = lo;
-    d.umax = hi;
-  }
+  [d.umin, d.umax] = unsignedRange(d.umin + s.umin, d.umax + s.umax, 64);
 }
 
 function sub32(d: Scalar, s: Scalar): void {
@@ -399,20 +384,7 @@ function sub32(d: Scalar, s: Scalar): void {
     d.s32min -= s.s32max;
     d.s32max -= s.s32min;
   }
-  const lo = d.u32min - s.u32max;
-  const hi = d.u32max - s.u32min;
-  if (lo < 0n || hi < 0n) {
-    if (lo < 0n && hi < 0n && hi - lo <= U32_MAX) {
-      d.u32min = u32(lo);
-      d.u32max = u32(hi);
-    } else {
-      d.u32min = 0n;
-      d.u32max = U32_MAX;
-    }
-  } else {
-    d.u32min = lo;
-    d.u32max = hi;
-  }
+  [d.u32min, d.u32max] = unsignedRange(d.u32min - s.u32max, d.u32max - s.u32min, 32);
 }
 
 function sub64(d: Scalar, s: Scalar): void {
@@ -423,20 +395,7 @@ function sub64(d: Scalar, s: Scalar): void {
     d.smin -= s.smax;
     d.smax -= s.smin;
   }
-  const lo = d.umin - s.umax;
-  const hi = d.umax - s.umin;
-  if (lo < 0n || hi < 0n) {
-    if (lo < 0n && hi < 0n && hi - lo <= U64_MAX) {
-      d.umin = u64(lo);
-      d.umax = u64(hi);
-    } else {
-      d.umin = 0n;
-      d.umax = U64_MAX;
-    }
-  } else {
-    d.umin = lo;
-    d.umax = hi;
-  }
+  [d.umin, d.umax] = unsignedRange(d.umin - s.umax, d.umax - s.umin, 64);
 }
 
 function mul32(d: Scalar, s: Scalar): void {
