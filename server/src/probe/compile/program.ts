@@ -4,6 +4,7 @@
 import { assemble } from '../../asm/assembler';
 import type { MapSpec, Program, Range } from '../../core/types';
 import type * as A from '../ast';
+import { exprChildren } from '../ast';
 import type { ProbeInfo } from '../checker';
 import type { Type } from '../types';
 import { CompileError } from './errors';
@@ -91,28 +92,9 @@ function scratchVars(info: ProbeInfo): Map<string, { type: Type; range: Range }>
   return out;
 }
 
+/** As exprChildren, without sizeof/offsetof operands (never evaluated) and a block expression's value. */
 function childExprs(e: A.Expr): A.Expr[] {
-  switch (e.kind) {
-    case 'Map':
-      return e.keys ?? [];
-    case 'Call':
-      return e.args;
-    case 'Unary':
-    case 'Cast':
-    case 'IncDec':
-      return [e.operand];
-    case 'Ternary':
-      return [e.cond, e.then, e.else];
-    case 'Field':
-    case 'TupleIndex':
-      return [e.object];
-    case 'Index':
-      return [e.object, e.index];
-    case 'Tuple':
-      return e.elems;
-    default:
-      return [];
-  }
+  return e.kind === 'Sizeof' || e.kind === 'Offsetof' || e.kind === 'BlockExpr' ? [] : exprChildren(e);
 }
 
 function mapDirective(spec: MapSpec): string {

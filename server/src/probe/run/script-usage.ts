@@ -4,6 +4,7 @@
 // entry and prints str(@name[tid]) at return), which it casts to a struct pointer, and which
 // struct fields it reads (so a generated kernel object fills just those).
 import type * as A from '../ast';
+import { exprChildren } from '../ast';
 import type { ProbeInfo } from '../checker';
 import type { Type } from '../types';
 
@@ -51,32 +52,9 @@ function nodeOf(e: A.Expr | undefined, probe: number): Node | undefined {
   return undefined;
 }
 
+/** The expressions a run evaluates: sizeof/offsetof operands are not evaluated. */
 function children(e: A.Expr): A.Expr[] {
-  switch (e.kind) {
-    case 'Map':
-      return e.keys ?? [];
-    case 'Call':
-      return e.args;
-    case 'Binary':
-      return [e.left, e.right];
-    case 'Unary':
-    case 'Cast':
-    case 'IncDec':
-      return [e.operand];
-    case 'Ternary':
-      return [e.cond, e.then, e.else];
-    case 'Field':
-    case 'TupleIndex':
-      return [e.object];
-    case 'Index':
-      return [e.object, e.index];
-    case 'Tuple':
-      return e.elems;
-    case 'BlockExpr':
-      return [e.value];
-    default:
-      return [];
-  }
+  return e.kind === 'Sizeof' || e.kind === 'Offsetof' ? [] : exprChildren(e);
 }
 
 /** Every expression and assignment of a probe, each visited once (depth-bounded). */
