@@ -972,17 +972,22 @@ export class Parser {
     return tail ? { block, tail } : { block };
   }
 
-  private statement(): A.Stmt {
+  /** Runs one level of recursive descent, giving up on input nested beyond MAX_DEPTH. */
+  private nested<T>(message: string, inner: () => T): T {
     if (++this.depth > MAX_DEPTH) {
       this.depth = 0;
-      this.errorAt(this.cur, 'This is nested too deeply to check.', 'probe.too-deep');
+      this.errorAt(this.cur, message, 'probe.too-deep');
       throw new Bail();
     }
     try {
-      return this.statementInner();
+      return inner();
     } finally {
       this.depth = Math.max(0, this.depth - 1);
     }
+  }
+
+  private statement(): A.Stmt {
+    return this.nested('This is nested too deeply to check.', () => this.statementInner());
   }
 
   private statementInner(): A.Stmt {
@@ -1178,16 +1183,7 @@ export class Parser {
   }
 
   private unary(): A.Expr {
-    if (++this.depth > MAX_DEPTH) {
-      this.depth = 0;
-      this.errorAt(this.cur, 'This expression is nested too deeply to check.', 'probe.too-deep');
-      throw new Bail();
-    }
-    try {
-      return this.unaryInner();
-    } finally {
-      this.depth = Math.max(0, this.depth - 1);
-    }
+    return this.nested('This expression is nested too deeply to check.', () => this.unaryInner());
   }
 
   private unaryInner(): A.Expr {
