@@ -1126,16 +1126,7 @@ export class Parser {
   // ------------------------------------------------------------------ expressions
 
   expr(): A.Expr {
-    if (++this.depth > MAX_DEPTH) {
-      this.depth = 0;
-      this.errorAt(this.cur, 'This expression is nested too deeply to check.', 'probe.too-deep');
-      throw new Bail();
-    }
-    try {
-      return this.ternary();
-    } finally {
-      this.depth = Math.max(0, this.depth - 1);
-    }
+    return this.nested('This expression is nested too deeply to check.', () => this.ternary());
   }
 
   private ternary(): A.Expr {
